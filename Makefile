@@ -1,0 +1,34 @@
+# The two commands of the README: `make demo` and `make test`. Both create .venv on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test test-fast lint format clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/bayesreg demo
+
+# The whole suite, slow statistical tests included (CI runs this).
+test: $(STAMP) lint
+	$(BIN)/python -m pytest -n 2 --durations=15
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -n 2 -m "not slow"
+
+lint: $(STAMP)
+	$(BIN)/ruff check bayesreg tests benchmarks
+	$(BIN)/ruff format --check bayesreg tests benchmarks
+
+format: $(STAMP)
+	$(BIN)/ruff format bayesreg tests benchmarks
+	$(BIN)/ruff check --fix bayesreg tests benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache site

@@ -1,0 +1,357 @@
+r"""Plain NumPyro model functions: Bayesian linear, logistic and Poisson regression.
+
+Every model has the signature ``model(X, y=None, *, prior, intercept=True, feature_names=None)``
+(``linear`` adds ``sigma``), samples the sites
+
+- ``"intercept"`` — flat (improper) prior by default, so it is never penalized, as with
+  ``fit_intercept=True`` in scikit-learn and glmnet;
+- ``"coef"`` — one weight per column of ``X`` under the named plate ``"features"``;
+- ``"sigma"`` — only in :func:`linear` when ``sigma`` is given as a prior;
+- ``"y"`` — the likelihood under the named plate ``"obs"``; with ``y=None`` it is drawn instead, and
+  the linear predictor is recorded as the deterministic site ``"mu"`` (mean of ``y``).
+
+Priors for the weights are NumPyro distributions. :func:`gaussian`, :func:`laplace` and
+:func:`elastic_net` build the three whose MAP is ridge, lasso and elastic net (see
+:mod:`bayesreg.penalty` for the penalty each one equals); any other univariate distribution (one
+weight each, e.g. ``dist.StudentT``), or a multivariate one with event shape ``(p,)``, works too.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import numpyro
+import numpyro.distributions as dist
+from jax.scipy.special import log_ndtr, ndtr, ndtri
+from numpyro.distributions import constraints
+from numpyro.distributions.util import promote_shapes, validate_sample
+
+from ._types import Array, ArrayLike, PRNGKey
+
+__all__ = [
+    "ElasticNetPrior",
+    "elastic_net",
+    "gaussian",
+    "laplace",
+    "linear",
+    "logistic",
+    "poisson",
+]
+
+
+class ElasticNetPrior(dist.Distribution):
+    r"""Elastic-net prior: density :math:`\propto \exp(-|w - \mu|/b - (w - \mu)^2 / (2\tau^2))`.
+
+    Its mode under a Gaussian likelihood is the elastic-net estimate (:mod:`bayesreg.penalty`).
+    The normalizing constant is closed form,
+
+    .. math::
+
+        Z = 2\tau\sqrt{\pi/2}\;\operatorname{erfcx}\!\big(\tau / (b\sqrt2)\big),
+
+    evaluated as ``log_ndtr`` so it stays finite for any ratio ``tau / b``. Each half is a
+    Normal(-tau²/b, tau) truncated to the positive axis, which is how it is sampled.
+
+    Parameters
+    ----------
+    loc : ArrayLike
+        Centre :math:`\mu`.
+    l1_scale : ArrayLike
+        Laplace scale :math:`b > 0` (the L1 part).
+    l2_scale : ArrayLike
+        Gaussian scale :math:`\tau > 0` (the L2 part).
+    """
+
+    arg_constraints = {
+        "loc": constraints.real,
+        "l1_scale": constraints.positive,
+        "l2_scale": constraints.positive,
+    }
+    support = constraints.real
+    reparametrized_params = ["loc"]
+    pytree_data_fields = ("loc", "l1_scale", "l2_scale")
+
+    def __init__(
+        self,
+        loc: ArrayLike = 0.0,
+        l1_scale: ArrayLike = 1.0,
+        l2_scale: ArrayLike = 1.0,
+        *,
+        validate_args: bool | None = None,
+    ) -> None:
+        self.loc, self.l1_scale, self.l2_scale = promote_shapes(loc, l1_scale, l2_scale)
+        batch_shape = jax.lax.broadcast_shapes(
+            jnp.shape(loc), jnp.shape(l1_scale), jnp.shape(l2_scale)
+        )
+        super().__init__(batch_shape=batch_shape, validate_args=validate_args)
+
+    def _ratio(self) -> Array:
+        # a = tau / b: the truncation point of each half in standard-normal units.
+        return self.l2_scale / self.l1_scale
+
+    def log_normalizer(self) -> Array:
+        """``log Z`` (see the class docstring), finite for every positive ``b`` and ``tau``."""
+        a = self._ratio()
+        return (
+            jnp.log(2.0 * self.l2_scale)
+            + 0.5 * math.log(2.0 * math.pi)
+            + 0.5 * a**2
+            + log_ndtr(-a)
+        )
+
+    @validate_sample
+    def log_prob(self, value: ArrayLike) -> Array:
+        """Log density ``-|w - loc|/b - (w - loc)²/(2 tau²) - log Z``."""
+        z = value - self.loc
+        return -jnp.abs(z) / self.l1_scale - 0.5 * (z / self.l2_scale) ** 2 - self.log_normalizer()
+
+    def sample(self, key: PRNGKey, sample_shape: tuple[int, ...] = ()) -> Array:
+        """Draw by a random sign times a positive-truncated Normal(-tau²/b, tau)."""
+        shape = sample_shape + self.batch_shape
+        key_sign, key_u, key_e = jax.random.split(key, 3)
+        a = jnp.broadcast_to(self._ratio(), shape)
+        u = jax.random.uniform(key_u, shape, minval=jnp.finfo(jnp.result_type(float)).tiny)
+        # Inverse CDF of a standard normal truncated to [a, inf); far in the tail (a > 30)
+        # Phi(-a) underflows and the exponential approximation a + E/a is exact to ~1/a^2.
+        z_cdf = -ndtri(u * ndtr(-jnp.minimum(a, 30.0)))
+        z_tail = a + jax.random.exponential(key_e, shape) / a
+        z = jnp.where(a > 30.0, z_tail, z_cdf)
+        magnitude = jnp.maximum(self.l2_scale * (z - a), 0.0)
+        sign = jnp.where(jax.random.bernoulli(key_sign, 0.5, shape), 1.0, -1.0)
+        return self.loc + sign * magnitude
+
+    @property
+    def mean(self) -> Array:
+        """The centre ``loc`` (the density is symmetric about it)."""
+        return jnp.broadcast_to(self.loc, self.batch_shape)
+
+    @property
+    def variance(self) -> Array:
+        """``tau² (1 + a² - a λ(a))`` with ``a = tau/b`` and ``λ`` the inverse Mills ratio."""
+        a = self._ratio()
+        mills = jnp.exp(-0.5 * a**2 - 0.5 * math.log(2.0 * math.pi) - log_ndtr(-a))
+        return jnp.broadcast_to(self.l2_scale**2 * (1.0 + a**2 - a * mills), self.batch_shape)
+
+
+def _check_scale(value: ArrayLike, name: str) -> None:
+    arr = np.asarray(value, dtype=float)
+    if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
+        raise ValueError(f"{name} must be a positive finite number (or array of them); got {value!r}.")
+
+
+def gaussian(scale: ArrayLike, loc: ArrayLike = 0.0) -> dist.Normal:
+    """Normal(loc, scale) prior on each weight; its MAP is ridge (``Ridge(alpha=sigma²/scale²)``)."""
+    _check_scale(scale, "scale")
+    return dist.Normal(loc, scale)
+
+
+def laplace(scale: ArrayLike, loc: ArrayLike = 0.0) -> dist.Laplace:
+    """Laplace(loc, scale) prior on each weight; its MAP is the lasso (``Lasso(alpha=sigma²/(n scale))``)."""
+    _check_scale(scale, "scale")
+    return dist.Laplace(loc, scale)
+
+
+def elastic_net(l1_scale: ArrayLike, l2_scale: ArrayLike, loc: ArrayLike = 0.0) -> ElasticNetPrior:
+    """Elastic-net prior ``∝ exp(-|w|/l1_scale - w²/(2 l2_scale²))``; its MAP is the elastic net."""
+    _check_scale(l1_scale, "l1_scale")
+    _check_scale(l2_scale, "l2_scale")
+    return ElasticNetPrior(loc, l1_scale, l2_scale)
+
+
+# ---------------------------------------------------------------------------------------------
+# shared pieces of the three models
+
+
+def _is_concrete(x: object) -> bool:
+    return not isinstance(x, jax.core.Tracer)
+
+
+def _design(X: ArrayLike) -> Array:
+    X = jnp.asarray(X)
+    if X.ndim != 2:
+        raise ValueError(
+            f"X must be a 2-d array of shape (n_samples, n_features); got shape {X.shape}. "
+            "Reshape a single feature with X.reshape(-1, 1)."
+        )
+    if X.shape[0] == 0 or X.shape[1] == 0:
+        raise ValueError(f"X must have at least one row and one column; got shape {X.shape}.")
+    if not jnp.issubdtype(X.dtype, jnp.floating):
+        X = X.astype(jnp.result_type(float))
+    return X
+
+
+def _response(y: ArrayLike | None, n: int, dtype) -> Array | None:
+    if y is None:
+        return None
+    y = jnp.asarray(y)
+    if y.ndim != 1 or y.shape[0] != n:
+        raise ValueError(
+            f"y must be a 1-d array with one entry per row of X ({n}); got shape {y.shape}."
+        )
+    return y.astype(dtype) if not jnp.issubdtype(y.dtype, jnp.floating) else y
+
+
+def _check_feature_names(feature_names: Sequence[str] | None, p: int) -> None:
+    if feature_names is not None and len(feature_names) != p:
+        raise ValueError(
+            f"feature_names has {len(feature_names)} names but X has {p} columns; "
+            "give one name per column."
+        )
+
+
+def _coef(prior: dist.Distribution, p: int) -> Array:
+    if not isinstance(prior, dist.Distribution):
+        raise TypeError(
+            "prior must be a NumPyro distribution for each weight, e.g. bayesreg.models.laplace(0.5) "
+            f"or numpyro.distributions.Normal(0, 1); got {type(prior).__name__}."
+        )
+    if prior.event_shape == ():
+        try:
+            jax.lax.broadcast_shapes(tuple(prior.batch_shape), (p,))
+        except ValueError:
+            raise ValueError(
+                f"prior has batch shape {tuple(prior.batch_shape)}, which does not broadcast to "
+                f"the {p} features; give one scale per feature or a scalar."
+            ) from None
+        with numpyro.plate("features", p):
+            return numpyro.sample("coef", prior)
+    if tuple(prior.event_shape) != (p,) or prior.batch_shape != ():
+        raise ValueError(
+            f"a multivariate prior must have event shape ({p},) and no batch shape; got event "
+            f"shape {tuple(prior.event_shape)} and batch shape {tuple(prior.batch_shape)}."
+        )
+    return numpyro.sample("coef", prior)
+
+
+def _intercept(intercept: bool | dist.Distribution) -> Array | float:
+    if intercept is True:
+        return numpyro.sample("intercept", dist.ImproperUniform(constraints.real, (), ()))
+    if intercept is False or intercept is None:
+        return 0.0
+    if isinstance(intercept, dist.Distribution):
+        return numpyro.sample("intercept", intercept)
+    raise TypeError(
+        "intercept must be True (flat, unpenalized), False (no intercept) or a NumPyro "
+        f"distribution; got {intercept!r}."
+    )
+
+
+def _linear_predictor(
+    X: ArrayLike,
+    y: ArrayLike | None,
+    prior: dist.Distribution,
+    intercept: bool | dist.Distribution,
+    feature_names: Sequence[str] | None,
+) -> tuple[Array, Array | None]:
+    X = _design(X)
+    n, p = X.shape
+    _check_feature_names(feature_names, p)
+    y = _response(y, n, X.dtype)
+    coef = _coef(prior, p)
+    eta = X @ coef + _intercept(intercept)
+    if y is None:
+        numpyro.deterministic("mu", eta)
+    return eta, y
+
+
+# ---------------------------------------------------------------------------------------------
+# the models
+
+
+def linear(
+    X: ArrayLike,
+    y: ArrayLike | None = None,
+    *,
+    prior: dist.Distribution,
+    sigma: float | dist.Distribution = 1.0,
+    intercept: bool | dist.Distribution = True,
+    feature_names: Sequence[str] | None = None,
+) -> None:
+    r"""Bayesian linear regression ``y ~ Normal(intercept + X @ coef, sigma)``.
+
+    With known ``sigma`` the negative log posterior is, up to a constant,
+    ``RSS / (2 sigma²) - sum log prior(coef)`` (RSS not divided by ``n``): a Normal(0, tau)
+    prior gives ``Ridge(alpha=sigma²/tau²)`` and a Laplace(0, b) prior gives
+    ``Lasso(alpha=sigma²/(n b))`` (scikit-learn's lasso objective is ``RSS/(2n) + alpha·|w|₁``).
+
+    Parameters
+    ----------
+    X : ArrayLike
+        Design matrix, shape ``(n, p)``.
+    y : ArrayLike, optional
+        Response, shape ``(n,)``; ``None`` draws it (prediction).
+    prior : numpyro.distributions.Distribution
+        Prior of each weight (e.g. :func:`laplace`), or a multivariate prior with event shape ``(p,)``.
+    sigma : float or Distribution
+        Known noise standard deviation (> 0), or a prior on it (sampled as site ``"sigma"``).
+    intercept : bool or Distribution
+        ``True``: flat, unpenalized intercept; ``False``: none; a distribution: that prior.
+    feature_names : sequence of str, optional
+        Names of the columns, used as ArviZ coordinates of the ``"features"`` plate.
+
+    Examples
+    --------
+    >>> import numpy as np, bayesreg as br
+    >>> X, y = np.random.default_rng(0).normal(size=(20, 3)), np.arange(20.0)
+    >>> fit = br.map_estimate(br.models.linear, X, y, prior=br.models.laplace(1.0), sigma=2.0)
+    >>> sorted(fit.params)
+    ['coef', 'intercept']
+    """
+    eta, y = _linear_predictor(X, y, prior, intercept, feature_names)
+    if isinstance(sigma, dist.Distribution):
+        noise = numpyro.sample("sigma", sigma)
+    else:
+        if _is_concrete(sigma):
+            _check_scale(sigma, "sigma")
+        noise = sigma
+    with numpyro.plate("obs", eta.shape[0]):
+        numpyro.sample("y", dist.Normal(eta, noise), obs=y)
+
+
+def logistic(
+    X: ArrayLike,
+    y: ArrayLike | None = None,
+    *,
+    prior: dist.Distribution,
+    intercept: bool | dist.Distribution = True,
+    feature_names: Sequence[str] | None = None,
+) -> None:
+    r"""Bayesian logistic regression ``y ~ Bernoulli(logit = intercept + X @ coef)``.
+
+    The negative log posterior is ``sum logloss - sum log prior(coef)``: a Normal(0, tau) prior is
+    ``LogisticRegression(C=tau², l1_ratio=0)`` and a Laplace(0, b) prior is
+    ``LogisticRegression(C=b, l1_ratio=1)`` (scikit-learn minimizes ``C·sum logloss + r(w)``).
+    ``y`` holds 0/1 labels. Parameters as in :func:`linear`.
+    """
+    eta, y = _linear_predictor(X, y, prior, intercept, feature_names)
+    if y is not None and _is_concrete(y) and not bool(jnp.all((y == 0) | (y == 1))):
+        raise ValueError("y must hold only 0/1 labels for the logistic model.")
+    with numpyro.plate("obs", eta.shape[0]):
+        numpyro.sample("y", dist.Bernoulli(logits=eta), obs=y)
+
+
+def poisson(
+    X: ArrayLike,
+    y: ArrayLike | None = None,
+    *,
+    prior: dist.Distribution,
+    intercept: bool | dist.Distribution = True,
+    feature_names: Sequence[str] | None = None,
+) -> None:
+    r"""Bayesian Poisson regression ``y ~ Poisson(exp(intercept + X @ coef))``.
+
+    The negative log posterior is ``sum (exp(eta) - y·eta) - sum log prior(coef)`` up to a
+    constant, i.e. ``n`` times scikit-learn's ``(1/(2n))·sum deviance``; a Normal(0, tau) prior is
+    ``PoissonRegressor(alpha=1/(n tau²))``. ``y`` holds non-negative counts.
+    Parameters as in :func:`linear`.
+    """
+    eta, y = _linear_predictor(X, y, prior, intercept, feature_names)
+    if y is not None and _is_concrete(y):
+        if not bool(jnp.all((y >= 0) & (y == jnp.round(y)))):
+            raise ValueError("y must hold non-negative integer counts for the Poisson model.")
+    with numpyro.plate("obs", eta.shape[0]):
+        numpyro.sample("y", dist.Poisson(jnp.exp(eta)), obs=y)
