@@ -97,10 +97,7 @@ class ElasticNetPrior(dist.Distribution):
         """``log Z`` (see the class docstring), finite for every positive ``b`` and ``tau``."""
         a = self._ratio()
         return (
-            jnp.log(2.0 * self.l2_scale)
-            + 0.5 * math.log(2.0 * math.pi)
-            + 0.5 * a**2
-            + log_ndtr(-a)
+            jnp.log(2.0 * self.l2_scale) + 0.5 * math.log(2.0 * math.pi) + 0.5 * a**2 + log_ndtr(-a)
         )
 
     @validate_sample
@@ -140,7 +137,9 @@ class ElasticNetPrior(dist.Distribution):
 def _check_scale(value: ArrayLike, name: str) -> None:
     arr = np.asarray(value, dtype=float)
     if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
-        raise ValueError(f"{name} must be a positive finite number (or array of them); got {value!r}.")
+        raise ValueError(
+            f"{name} must be a positive finite number (or array of them); got {value!r}."
+        )
 
 
 def gaussian(scale: ArrayLike, loc: ArrayLike = 0.0) -> dist.Normal:
