@@ -25,8 +25,9 @@ iterations, which ends lasso / ridge / logistic problems at machine precision.
 
 Convergence is decided by an optimality certificate, the infinity norm of the minimum-norm
 subgradient of :math:`F` in the unconstrained coordinates (for an L1 element at :math:`\mu_i`:
-:math:`\max(|\partial_i f| - w_i, 0)`; elsewhere :math:`|\partial_i f + w_i\,\mathrm{sign}(\theta_i -
-\mu_i)|`), relative to :math:`\max(1, \|\nabla f(u_0)\|_\infty)` at the starting point.
+:math:`\max(|\partial_i f| - w_i, 0)`; elsewhere
+:math:`|\partial_i f + w_i\,\mathrm{sign}(\theta_i - \mu_i)|`), relative to
+:math:`\max(1, \|\nabla f(u_0)\|_\infty)` at the starting point.
 """
 
 from __future__ import annotations

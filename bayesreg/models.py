@@ -143,13 +143,13 @@ def _check_scale(value: ArrayLike, name: str) -> None:
 
 
 def gaussian(scale: ArrayLike, loc: ArrayLike = 0.0) -> dist.Normal:
-    """Normal(loc, scale) prior on each weight; its MAP is ridge (``Ridge(alpha=sigma²/scale²)``)."""
+    """Normal(loc, scale) prior on each weight; its MAP is ridge, ``Ridge(alpha=sigma²/scale²)``."""
     _check_scale(scale, "scale")
     return dist.Normal(loc, scale)
 
 
 def laplace(scale: ArrayLike, loc: ArrayLike = 0.0) -> dist.Laplace:
-    """Laplace(loc, scale) prior on each weight; its MAP is the lasso (``Lasso(alpha=sigma²/(n scale))``)."""
+    """Laplace(loc, scale) prior on each weight; its MAP is ``Lasso(alpha=sigma²/(n scale))``."""
     _check_scale(scale, "scale")
     return dist.Laplace(loc, scale)
 
@@ -205,8 +205,9 @@ def _check_feature_names(feature_names: Sequence[str] | None, p: int) -> None:
 def _coef(prior: dist.Distribution, p: int) -> Array:
     if not isinstance(prior, dist.Distribution):
         raise TypeError(
-            "prior must be a NumPyro distribution for each weight, e.g. bayesreg.models.laplace(0.5) "
-            f"or numpyro.distributions.Normal(0, 1); got {type(prior).__name__}."
+            "prior must be a NumPyro distribution for each weight, e.g. "
+            "bayesreg.models.laplace(0.5) or numpyro.distributions.Normal(0, 1); "
+            f"got {type(prior).__name__}."
         )
     if prior.event_shape == ():
         try:
@@ -284,7 +285,8 @@ def linear(
     y : ArrayLike, optional
         Response, shape ``(n,)``; ``None`` draws it (prediction).
     prior : numpyro.distributions.Distribution
-        Prior of each weight (e.g. :func:`laplace`), or a multivariate prior with event shape ``(p,)``.
+        Prior of each weight (e.g. :func:`laplace`), or a multivariate prior with event
+        shape ``(p,)``.
     sigma : float or Distribution
         Known noise standard deviation (> 0), or a prior on it (sampled as site ``"sigma"``).
     intercept : bool or Distribution

@@ -7,9 +7,10 @@ Every operator has the signature ``prox(x, hyperparams, scaling)`` and solves
     \operatorname{prox}(x) = \arg\min_y \tfrac12 \lVert y - x \rVert_2^2
         + \text{scaling} \cdot g(y; \text{hyperparams}),
 
-for the ``g`` its docstring names. ``x`` is any pytree of arrays; ``hyperparams`` is a scalar, or a
-pytree with the structure of ``x`` whose leaves broadcast against the leaves of ``x``; ``scaling`` is
-a scalar or a pytree of the same kind (a per-coordinate step size is a diagonal metric).
+for the ``g`` its docstring names. ``x`` is any pytree of arrays; ``hyperparams`` is a scalar,
+or a pytree with the structure of ``x`` whose leaves broadcast against the leaves of ``x``;
+``scaling`` is a scalar or a pytree of the same kind (a per-coordinate step size is a diagonal
+metric).
 """
 
 from __future__ import annotations
