@@ -299,25 +299,6 @@ class _Setup(NamedTuple):
     l1_sites: frozenset[str]
 
 
-def _check_parameters(model_trace: dict) -> None:
-    for name, site in model_trace.items():
-        if site["type"] != "sample":
-            continue
-        base, _ = _unwrap(site["fn"])
-        for param, constraint in getattr(base, "arg_constraints", {}).items():
-            try:
-                value = getattr(base, param)
-                ok = bool(np.all(np.asarray(constraint(value))))
-            except Exception:  # lazily-computed or exotic parameters: nothing to check
-                continue
-            if not ok:
-                raise ValueError(
-                    f"site '{name}': {type(base).__name__} parameter '{param}' = "
-                    f"{np.asarray(value)!r} violates its constraint ({constraint}); a scale "
-                    "must be positive and finite."
-                )
-
-
 def _default_init(site: dict, l1: bool) -> Array:
     fn = site["fn"]
     shape = (
@@ -359,9 +340,8 @@ def _setup(
             return jnp.asarray(user_init[site["name"]], dtype=jnp.result_type(float))
         return _default_init(site, l1)
 
-    with numpyro.validation_enabled():
-        model_trace = _trace(model, args, kwargs, init_fn)
-    _check_parameters(model_trace)
+    # NumPyro refuses invalid concrete distribution arguments (e.g. a negative scale) here
+    model_trace = _trace(model, args, kwargs, init_fn)
     latent = {
         name: site
         for name, site in model_trace.items()
