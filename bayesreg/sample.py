@@ -312,7 +312,7 @@ def _prepare_inputs(
             value = value.to_numpy()
         converted.append(value)
     names = _argument_names(model, len(args))
-    for name, value in [*zip(names, converted), *kwargs.items()]:
+    for name, value in [*zip(names, converted, strict=True), *kwargs.items()]:
         if isinstance(value, (np.ndarray, jax.Array)) and np.issubdtype(value.dtype, np.number):
             if not np.all(np.isfinite(np.asarray(value))):
                 raise ValueError(
@@ -377,7 +377,7 @@ def _unwrap_normal(prior: Any) -> dist.Normal | None:
 
 
 def _exact_spec(model: Callable[..., Any], args: tuple, kwargs: dict[str, Any]) -> _ExactSpec | str:
-    """The closed-form posterior's inputs, or the reason the model does not qualify."""
+    """Return the closed-form posterior's inputs, or the reason the model does not qualify."""
     if model is not models.linear:
         return "the exact sampler needs the model bayesreg.models.linear"
     try:
@@ -543,8 +543,8 @@ def _sample_nuts(
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray]]:
     leaves, treedef = jax.tree.flatten((args, kwargs))
     traced_at = tuple(_is_traced(leaf) for leaf in leaves)
-    static_leaves = tuple(leaf for leaf, t in zip(leaves, traced_at) if not t)
-    traced_leaves = [leaf for leaf, t in zip(leaves, traced_at) if t]
+    static_leaves = tuple(leaf for leaf, t in zip(leaves, traced_at, strict=True) if not t)
+    traced_leaves = [leaf for leaf, t in zip(leaves, traced_at, strict=True) if t]
     settings = {
         "num_chains": num_chains,
         "num_warmup": num_warmup,
@@ -593,8 +593,8 @@ def _scalar_items(data: Any, name: str) -> Iterator[tuple[str, Any]]:
         return
     labels = [[str(v) for v in data.coords[d].values] for d in inner]
     for index in np.ndindex(*[len(lab) for lab in labels]):
-        text = ",".join(lab[i] for lab, i in zip(labels, index))
-        yield f"{name}[{text}]", data.isel(dict(zip(inner, index)))
+        text = ",".join(lab[i] for lab, i in zip(labels, index, strict=True))
+        yield f"{name}[{text}]", data.isel(dict(zip(inner, index, strict=True)))
 
 
 def _diagnostics(idata: az.InferenceData, latent: tuple[str, ...]) -> pd.DataFrame:
