@@ -328,9 +328,9 @@ def logistic(
     ``LogisticRegression(C=b, l1_ratio=1)`` (scikit-learn minimizes ``C·sum logloss + r(w)``).
     ``y`` holds 0/1 labels. Parameters as in :func:`linear`.
     """
-    eta, y = _linear_predictor(X, y, prior, intercept, feature_names)
-    if y is not None and _is_concrete(y) and not bool(jnp.all((y == 0) | (y == 1))):
+    if y is not None and _is_concrete(y) and not bool(np.all(np.isin(np.asarray(y), [0, 1]))):
         raise ValueError("y must hold only 0/1 labels for the logistic model.")
+    eta, y = _linear_predictor(X, y, prior, intercept, feature_names)
     with numpyro.plate("obs", eta.shape[0]):
         numpyro.sample("y", dist.Bernoulli(logits=eta), obs=y)
 
@@ -350,9 +350,10 @@ def poisson(
     ``PoissonRegressor(alpha=1/(n tau²))``. ``y`` holds non-negative counts.
     Parameters as in :func:`linear`.
     """
-    eta, y = _linear_predictor(X, y, prior, intercept, feature_names)
     if y is not None and _is_concrete(y):
-        if not bool(jnp.all((y >= 0) & (y == jnp.round(y)))):
+        counts = jnp.asarray(y)
+        if not bool(jnp.all((counts >= 0) & (counts == jnp.round(counts)))):
             raise ValueError("y must hold non-negative integer counts for the Poisson model.")
+    eta, y = _linear_predictor(X, y, prior, intercept, feature_names)
     with numpyro.plate("obs", eta.shape[0]):
         numpyro.sample("y", dist.Poisson(jnp.exp(eta)), obs=y)

@@ -1,0 +1,124 @@
+"""The model functions and the elastic-net prior, checked against numerical integration."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import numpyro
+import numpyro.distributions as dist
+import pytest
+from numpyro.infer import Predictive
+from scipy import integrate, stats
+
+from bayesreg.models import ElasticNetPrior, elastic_net, laplace, linear, logistic, poisson
+
+
+def unnormalized(w, b, tau):
+    return np.exp(-np.abs(w) / b - w**2 / (2 * tau**2))
+
+
+@pytest.mark.parametrize(("b", "tau"), [(1.0, 1.0), (0.05, 3.0), (10.0, 0.2), (0.01, 50.0)])
+def test_elastic_net_prior_normalizes(b, tau):
+    prior = ElasticNetPrior(0.0, b, tau)
+    z, _ = integrate.quad(
+        unnormalized, -np.inf, np.inf, args=(b, tau), epsabs=0, epsrel=1e-12, limit=500, points=None
+    )
+    assert float(prior.log_normalizer()) == pytest.approx(np.log(z), rel=1e-9, abs=1e-9)
+    assert float(jnp.exp(prior.log_prob(0.3))) == pytest.approx(
+        unnormalized(0.3, b, tau) / z, rel=1e-9
+    )
+
+
+@pytest.mark.parametrize(("b", "tau"), [(1.0, 1.0), (0.2, 3.0), (5.0, 0.5)])
+def test_elastic_net_prior_samples_follow_its_density(b, tau):
+    prior = ElasticNetPrior(0.0, b, tau)
+    draws = np.asarray(prior.sample(jax.random.PRNGKey(1), (20_000,)))
+    z, _ = integrate.quad(unnormalized, -np.inf, np.inf, args=(b, tau))
+    variance, _ = integrate.quad(lambda w: w**2 * unnormalized(w, b, tau) / z, -np.inf, np.inf)
+    assert float(prior.variance) == pytest.approx(variance, rel=1e-8)
+
+    def cdf(x):
+        return np.array(
+            [
+                integrate.quad(unnormalized, -np.inf, v, args=(b, tau))[0] / z
+                for v in np.atleast_1d(x)
+            ]
+        )
+
+    assert stats.kstest(draws, cdf).pvalue > 0.01
+    # the sample variance agrees with the integral within 4 standard errors
+    kurt_se = np.std(draws**2) / np.sqrt(len(draws))
+    assert abs(np.mean(draws**2) - variance) < 4 * kurt_se
+
+
+def test_elastic_net_far_tail_sampling_is_finite():
+    draws = ElasticNetPrior(0.0, 0.01, 10.0).sample(jax.random.PRNGKey(0), (1000,))
+    assert np.all(np.isfinite(draws))
+    # ratio tau/b = 1000: essentially Laplace(0, b): mean |w| = b
+    assert float(jnp.mean(jnp.abs(draws))) == pytest.approx(0.01, rel=0.1)
+
+
+def trace_of(model, *args, **kwargs):
+    # the flat intercept is improper (it cannot be drawn), so it gets a value
+    fixed = numpyro.handlers.substitute(numpyro.handlers.seed(model, 0), data={"intercept": 0.3})
+    return numpyro.handlers.trace(fixed).get_trace(*args, **kwargs)
+
+
+@pytest.mark.parametrize("model", [linear, logistic, poisson])
+def test_sites_and_named_plates(model):
+    X = np.random.default_rng(0).normal(size=(7, 3))
+    tr = trace_of(model, X, None, prior=laplace(1.0))
+    assert {"intercept", "coef", "y", "mu"} <= set(tr)
+    assert tr["coef"]["value"].shape == (3,)
+    assert tr["y"]["value"].shape == (7,)
+    assert [f.name for f in tr["coef"]["cond_indep_stack"]] == ["features"]
+    assert [f.name for f in tr["y"]["cond_indep_stack"]] == ["obs"]
+    np.testing.assert_allclose(
+        tr["mu"]["value"], X @ tr["coef"]["value"] + tr["intercept"]["value"]
+    )
+
+
+def test_linear_with_sigma_prior_and_no_intercept():
+    X = np.ones((5, 2))
+    tr = trace_of(
+        linear,
+        X,
+        np.zeros(5),
+        prior=elastic_net(1.0, 2.0),
+        sigma=dist.HalfNormal(1.0),
+        intercept=False,
+    )
+    assert "sigma" in tr and "intercept" not in tr
+    assert "mu" not in tr  # only recorded for prediction
+
+
+def test_predictive_mean_matches_linear_predictor():
+    X = np.random.default_rng(1).normal(size=(4, 2))
+    samples = {"coef": jnp.array([[1.0, -2.0]]), "intercept": jnp.array([0.5])}
+    out = Predictive(linear, samples)(jax.random.PRNGKey(0), X, prior=laplace(1.0), sigma=1e-9)
+    np.testing.assert_allclose(out["mu"][0], X @ np.array([1.0, -2.0]) + 0.5)
+    np.testing.assert_allclose(out["y"][0], out["mu"][0], atol=1e-7)
+
+
+def test_multivariate_prior_is_accepted():
+    X = np.eye(3)
+    prior = dist.MultivariateNormal(jnp.zeros(3), jnp.eye(3))
+    tr = trace_of(linear, X, np.zeros(3), prior=prior)
+    assert tr["coef"]["value"].shape == (3,)
+    with pytest.raises(ValueError, match=r"event shape \(3,\)"):
+        trace_of(linear, X, np.zeros(3), prior=dist.MultivariateNormal(jnp.zeros(2), jnp.eye(2)))
+
+
+def test_model_input_errors():
+    X = np.zeros((4, 2))
+    with pytest.raises(ValueError, match="feature_names has 1 names but X has 2 columns"):
+        trace_of(linear, X, np.zeros(4), prior=laplace(1.0), feature_names=["a"])
+    with pytest.raises(ValueError, match="only 0/1 labels"):
+        trace_of(logistic, X, np.array([0, 1, 2, 1]), prior=laplace(1.0))
+    with pytest.raises(ValueError, match="non-negative integer counts"):
+        trace_of(poisson, X, np.array([0, 1.5, 2, 1]), prior=laplace(1.0))
+    with pytest.raises(TypeError, match="intercept must be True"):
+        trace_of(linear, X, np.zeros(4), prior=laplace(1.0), intercept="yes")
+    with pytest.raises(ValueError, match="batch shape"):
+        trace_of(linear, X, np.zeros(4), prior=dist.Laplace(jnp.zeros(3), 1.0))
+    with pytest.raises(ValueError, match="l2_scale must be a positive"):
+        elastic_net(1.0, 0.0)
