@@ -599,8 +599,12 @@ def _scalar_items(data: Any, name: str) -> Iterator[tuple[str, Any]]:
 
 def _diagnostics(idata: az.InferenceData, latent: tuple[str, ...]) -> pd.DataFrame:
     posterior = idata.posterior[list(latent)]
+    if posterior.sizes["chain"] > 1:
+        r_hat = az.rhat(posterior)
+    else:  # R-hat compares chains; with one, ArviZ logs an error and gives NaN anyway
+        r_hat = posterior.isel(chain=0, draw=0, drop=True) * np.nan
     columns = {
-        "r_hat": az.rhat(posterior),
+        "r_hat": r_hat,
         "ess_bulk": az.ess(posterior, method="bulk"),
         "ess_tail": az.ess(posterior, method="tail"),
         "mcse_mean": az.mcse(posterior, method="mean"),

@@ -14,3 +14,33 @@ import bayesreg  # noqa: E402, F401  (enables x64 before any test builds arrays)
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(20261123)
+
+
+# --- shared by tests/test_sample.py, test_compare.py, test_plots.py: one Laplace problem and its
+# NUTS posterior, sampled once per session (the compiled sampler is reused across files).
+
+
+@pytest.fixture(scope="session")
+def laplace_problem() -> dict:
+    """Linear data with two true zeros; sklearn's lasso at the matching alpha zeroes coef 2, 5."""
+    from sklearn.linear_model import Lasso
+
+    gen = np.random.default_rng(20261123)
+    n, p, sigma, scale = 60, 6, 1.0, 0.1
+    X = gen.normal(size=(n, p))
+    y = 1.0 + X @ np.array([2.0, -1.5, 0.0, 0.0, 0.5, 0.0]) + sigma * gen.normal(size=n)
+    lasso = Lasso(alpha=sigma**2 / (n * scale), tol=1e-12, max_iter=100_000).fit(X, y)
+    names = [f"x{j}" for j in range(p)]
+    return {"X": X, "y": y, "sigma": sigma, "scale": scale, "names": names, "lasso": lasso}
+
+
+@pytest.fixture(scope="session")
+def laplace_posterior(laplace_problem):
+    from bayesreg.models import laplace, linear
+    from bayesreg.sample import sample_posterior
+
+    d = laplace_problem
+    return sample_posterior(
+        linear, d["X"], d["y"], prior=laplace(d["scale"]), sigma=d["sigma"],
+        feature_names=d["names"], num_chains=4, num_warmup=500, num_samples=1000, seed=1,
+    )  # fmt: skip
