@@ -367,10 +367,7 @@ def _setup(
                     "point: its value is outside the support of its distribution (check the "
                     "data) or the starting value is; pass init_params={...} to start elsewhere."
                 )
-    l1_sites_frozen = frozenset(l1_sites)
-    if l1_sites_frozen and len(latent) > 1:
-        _check_l1_parameters_fixed(model, args, kwargs, init, l1_sites_frozen)
-    return _Setup(init, l1_sites_frozen)
+    return _Setup(init, frozenset(l1_sites))
 
 
 def _check_l1_parameters_fixed(
@@ -588,26 +585,27 @@ def _solve(
 
     state = jax.lax.while_loop(keep_going, body, state)
     final_optimality = optimality(state.x)
-    return unravel(state.x), state.objective, final_optimality, state.num_iter
+    final_trace = _trace(model, args, kwargs, _constrain_fn(unravel(state.x)))
+    params = {name: final_trace[name]["value"] for name in init}
+    return params, state.objective, final_optimality, state.num_iter
 
 
 _CACHE: OrderedDict[Any, Callable] = OrderedDict()
 _CACHE_SIZE = 32
 
 
-def _jitted_solver(key: Any, make: Callable[[], Callable]) -> Callable:
-    if key is None:
-        return jax.jit(make())
-    try:
-        solver = _CACHE.pop(key)
-    except KeyError:
+def _jitted_solver(key: Any, make: Callable[[], Callable]) -> tuple[Callable, bool]:
+    """Return the cached jitted solver for ``key`` (LRU) and whether it was just made."""
+    if key is None:  # an unhashable static argument: no caching
+        return jax.jit(make()), True
+    solver = _CACHE.pop(key, None)
+    fresh = solver is None
+    if fresh:
         solver = jax.jit(make())
-    except TypeError:  # an unhashable static argument: no caching
-        return jax.jit(make())
     _CACHE[key] = solver
     while len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
-    return solver
+    return solver, fresh
 
 
 def map_estimate(
@@ -709,8 +707,12 @@ def map_estimate(
         hash(key)
     except TypeError:
         key = None
-    solver = _jitted_solver(key, make)
-    params_u, objective, optimality, num_iter = solver(
+    solver, fresh = _jitted_solver(key, make)
+    if fresh and setup.l1_sites and len(init) > 1:  # structural, so checked once per structure
+        _check_l1_parameters_fixed(
+            model, concrete_args, concrete_kwargs, setup.init, setup.l1_sites
+        )
+    params, objective, optimality, num_iter = solver(
         dynamic, init, jnp.asarray(tol, dtype), jnp.asarray(max_iter, jnp.int32)
     )
     objective = float(objective)
@@ -720,7 +722,6 @@ def map_estimate(
             "is not finite there (an improper posterior, e.g. a flat prior with p > n, or an "
             "overflow). Use proper priors, rescale the data, or pass init_params."
         )
-    params = _constrain_params(model, concrete_args, concrete_kwargs, params_u)
     optimality = float(optimality)
     converged = optimality <= tol
     if not converged:
@@ -755,10 +756,3 @@ def _check_dtype(dtype: Any) -> Any:
     if dtype in (jnp.float32, np.float32):
         return jnp.float32
     raise ValueError(f"dtype must be 'float64' or 'float32'; got {dtype!r}.")
-
-
-def _constrain_params(
-    model: Callable, args: tuple, kwargs: dict, unconstrained: dict[str, Array]
-) -> dict[str, Array]:
-    model_trace = _trace(model, args, kwargs, _constrain_fn(unconstrained))
-    return {name: model_trace[name]["value"] for name in unconstrained}
