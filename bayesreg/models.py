@@ -19,6 +19,7 @@ weight each, e.g. ``dist.StudentT``), or a multivariate one with event shape ``(
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 
 import jax
@@ -34,6 +35,7 @@ from ._types import Array, ArrayLike, PRNGKey
 
 __all__ = [
     "ElasticNetPrior",
+    "IdentifiabilityWarning",
     "elastic_net",
     "gaussian",
     "laplace",
@@ -240,6 +242,41 @@ def _intercept(intercept: bool | dist.Distribution) -> Array | float:
     )
 
 
+class IdentifiabilityWarning(UserWarning):
+    """The data cannot pin down some parameters: the prior alone decides them (or nothing does)."""
+
+
+def _warn_if_not_identifiable(
+    X: np.ndarray,
+    prior: dist.Distribution,
+    intercept: bool | dist.Distribution,
+    feature_names: Sequence[str] | None,
+) -> None:
+    n, p = X.shape
+    if intercept is True and n > 1:
+        constant = np.flatnonzero(np.all(X == X[:1], axis=0))
+        if constant.size:
+            names = [feature_names[j] for j in constant] if feature_names else constant.tolist()
+            warnings.warn(
+                f"column(s) {names} of X are constant: under the flat intercept their weights "
+                "are not identified by the data (only the prior decides them). Drop them, or "
+                "use intercept=False.",
+                IdentifiabilityWarning,
+                stacklevel=4,
+            )
+    base = prior
+    while isinstance(base, dist.ExpandedDistribution | dist.Independent):
+        base = base.base_dist
+    if isinstance(base, dist.ImproperUniform) and p + (intercept is True) > n:
+        warnings.warn(
+            f"a flat prior on {p} weights with only {n} observations gives an improper "
+            "posterior (no unique MAP, no posterior to sample). Use a proper prior such as "
+            "bayesreg.models.gaussian(...) or laplace(...).",
+            IdentifiabilityWarning,
+            stacklevel=4,
+        )
+
+
 def _linear_predictor(
     X: ArrayLike,
     y: ArrayLike | None,
@@ -251,6 +288,8 @@ def _linear_predictor(
     n, p = X.shape
     _check_feature_names(feature_names, p)
     y = _response(y, n, X.dtype)
+    if y is not None and _is_concrete(X):
+        _warn_if_not_identifiable(np.asarray(X), prior, intercept, feature_names)
     coef = _coef(prior, p)
     eta = X @ coef + _intercept(intercept)
     if y is None:

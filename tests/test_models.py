@@ -9,7 +9,15 @@ import pytest
 from numpyro.infer import Predictive
 from scipy import integrate, stats
 
-from bayesreg.models import ElasticNetPrior, elastic_net, laplace, linear, logistic, poisson
+from bayesreg.models import (
+    ElasticNetPrior,
+    IdentifiabilityWarning,
+    elastic_net,
+    laplace,
+    linear,
+    logistic,
+    poisson,
+)
 
 
 def unnormalized(w, b, tau):
@@ -109,7 +117,7 @@ def test_multivariate_prior_is_accepted():
 
 
 def test_model_input_errors():
-    X = np.zeros((4, 2))
+    X = np.random.default_rng(2).normal(size=(4, 2))
     with pytest.raises(ValueError, match="feature_names has 1 names but X has 2 columns"):
         trace_of(linear, X, np.zeros(4), prior=laplace(1.0), feature_names=["a"])
     with pytest.raises(ValueError, match="only 0/1 labels"):
@@ -122,3 +130,20 @@ def test_model_input_errors():
         trace_of(linear, X, np.zeros(4), prior=dist.Laplace(jnp.zeros(3), 1.0))
     with pytest.raises(ValueError, match="l2_scale must be a positive"):
         elastic_net(1.0, 0.0)
+
+
+def test_constant_column_under_flat_intercept_warns():
+    X = np.column_stack([np.ones(6), np.arange(6.0)])
+    with pytest.warns(IdentifiabilityWarning, match=r"column\(s\) \['const'\] of X are constant"):
+        trace_of(linear, X, np.zeros(6), prior=laplace(1.0), feature_names=["const", "x"])
+
+
+def test_flat_prior_on_weights_with_p_greater_than_n_warns():
+    X = np.random.default_rng(0).normal(size=(3, 5))
+    flat = dist.ImproperUniform(dist.constraints.real, (), ())
+    with pytest.warns(IdentifiabilityWarning, match="improper"):
+        numpyro.handlers.trace(
+            numpyro.handlers.substitute(
+                numpyro.handlers.seed(linear, 0), data={"intercept": 0.0, "coef": np.zeros(5)}
+            )
+        ).get_trace(X, np.zeros(3), prior=flat)
