@@ -143,3 +143,19 @@ def test_geometry_computes_the_map_with_our_solver(two_weights):
                                atol=1e-6)  # fmt: skip
     with pytest.raises(ValueError, match="exactly 2 columns"):
         plot_geometry(np.zeros((5, 3)), np.zeros(5), l1_scale=1.0, l2_scale=1.0)
+
+
+@pytest.mark.slow
+def test_report_writes_markdown_and_figures(tmp_path):
+    from bayesreg.report import write_report
+
+    path = write_report(tmp_path, num_chains=2, num_warmup=200, num_samples=200, num_path_scales=3)
+    text = path.read_text(encoding="utf-8")
+    assert path.name == "report.md"
+    for heading in ("## Gaussian prior", "## Laplace prior", "## Shrinkage paths", "## Geometry"):
+        assert heading in text
+    assert "| coef[bmi] |" in text and "The MAP sets" in text
+    for name in ("forest_gaussian", "forest_laplace", "densities_laplace", "shrinkage_laplace",
+                 "shrinkage_gaussian", "geometry"):  # fmt: skip
+        assert (tmp_path / f"{name}.png").stat().st_size > 10_000
+        assert f"{name}.png" in text
