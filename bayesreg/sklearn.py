@@ -396,7 +396,7 @@ class BayesianLinearRegression(RegressorMixin, _BayesianGLM):
     >>> bool(abs(est.coef_ - Lasso(alpha=0.1, tol=1e-12).fit(X, y).coef_).max() < 1e-6)
     True
     >>> int((est.coef_ == 0).sum())
-    2
+    3
     """
 
     _model = staticmethod(models.linear)
