@@ -262,6 +262,22 @@ class _BayesianGLM(BaseEstimator):
         ------
         sklearn.exceptions.NotFittedError
             If the estimator has not been fitted.
+
+        Examples
+        --------
+        A Normal prior with known ``sigma`` has a Gaussian posterior, sampled exactly:
+
+        >>> import numpy as np
+        >>> rng = np.random.default_rng(0)
+        >>> X = rng.normal(size=(30, 2))
+        >>> y = X @ [1.0, -1.0] + rng.normal(size=30)
+        >>> est = BayesianLinearRegression(l2_scale=1.0, sigma=1.0).fit(X, y)
+        >>> post = est.sample_posterior(num_chains=2, num_samples=500)
+        >>> post.method, post.samples["coef"].shape
+        ('exact', (1000, 2))
+        >>> y_mean, y_std = est.predict(X[:3], return_std=True)
+        >>> bool(np.all(y_std > 1.0))  # parameter uncertainty on top of the noise sd
+        True
         """
         check_is_fitted(self, "map_")
         from .sample import sample_posterior
