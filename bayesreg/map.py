@@ -32,7 +32,6 @@ subgradient of :math:`F` in the unconstrained coordinates (for an L1 element at 
 
 from __future__ import annotations
 
-import inspect
 import math
 import warnings
 from collections import OrderedDict
@@ -49,6 +48,7 @@ from numpyro import handlers
 from numpyro.distributions.transforms import biject_to
 
 from ._types import Array, ArrayLike
+from ._validation import prepare_model_arguments
 from .models import ElasticNetPrior
 from .prox import prox_lasso
 
@@ -195,70 +195,6 @@ def _smooth_and_l1(model_trace: dict, l1_sites: frozenset[str]) -> tuple[Array, 
 
 # ---------------------------------------------------------------------------------------------
 # input checks and the split of the model's arguments into traced arrays and static values
-
-
-def _argument_names(model: Callable, args: tuple, kwargs: dict) -> tuple[list[str], list[str]]:
-    try:
-        params = list(inspect.signature(model).parameters.values())
-    except (TypeError, ValueError):
-        params = []
-    positional = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    names = [positional[i] if i < len(positional) else f"args[{i}]" for i in range(len(args))]
-    return names, list(kwargs)
-
-
-def _check_array(value: Any, name: str) -> Any:
-    """Turn array-likes into NumPy arrays, refusing non-numeric data and NaN/inf."""
-    if isinstance(value, dist.Distribution) or value is None or callable(value):
-        return value
-    columns = getattr(value, "columns", None)
-    if columns is not None and hasattr(value, "dtypes"):  # pandas DataFrame
-        bad = [str(c) for c, t in zip(columns, value.dtypes, strict=True) if not _numeric_dtype(t)]
-        if bad:
-            raise TypeError(
-                f"argument '{name}' has non-numeric column(s) {bad}; encode them as numbers "
-                "(e.g. pandas.get_dummies) or drop them."
-            )
-    if isinstance(value, str | bytes) or np.isscalar(value) and not isinstance(value, float):
-        return value
-    if isinstance(value, list | tuple) and not all(
-        isinstance(v, int | float | np.number | list | tuple) for v in value
-    ):
-        return value
-    array = np.asarray(value)
-    if array.dtype.kind in "USO" or not _numeric_dtype(array.dtype):
-        raise TypeError(
-            f"argument '{name}' must be numeric; got dtype {array.dtype}. Convert it with "
-            "np.asarray(..., dtype=float) after encoding any categories."
-        )
-    if array.dtype.kind == "c":
-        raise TypeError(f"argument '{name}' is complex; bayesreg works with real numbers only.")
-    if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
-        where = np.argwhere(~np.isfinite(array))
-        rows = sorted({int(i[0]) for i in where})[:10] if array.ndim else []
-        raise ValueError(
-            f"argument '{name}' contains NaN or inf ({len(where)} value(s)"
-            + (f", first rows {rows}" if rows else "")
-            + "); drop or impute those rows first."
-        )
-    if array.dtype.kind == "b":
-        array = array.astype(float)
-    return array if isinstance(value, np.ndarray | list | tuple) or columns is not None else value
-
-
-def _numeric_dtype(dtype: Any) -> bool:
-    try:
-        kind = np.dtype(dtype).kind
-    except TypeError:
-        return False
-    return kind in "biufc"
-
-
-def _prepare_arguments(model: Callable, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
-    names, _ = _argument_names(model, args, kwargs)
-    args = tuple(_check_array(a, n) for a, n in zip(args, names, strict=True))
-    kwargs = {k: _check_array(v, k) for k, v in kwargs.items()}
-    return args, kwargs
 
 
 def _is_dynamic(leaf: Any) -> bool:
@@ -682,7 +618,7 @@ def map_estimate(
     if isinstance(max_iter, bool) or not isinstance(max_iter, int | np.integer) or max_iter < 1:
         raise ValueError(f"max_iter must be a positive integer; got {max_iter!r}.")
 
-    args, kwargs = _prepare_arguments(model, args, kwargs)
+    args, kwargs, _ = prepare_model_arguments(model, args, kwargs)
     dynamic, static, treedef, pattern = _split_leaves((args, kwargs), dtype)
     concrete_args, concrete_kwargs = _merge_leaves(dynamic, static, treedef, pattern)
     setup = _setup(model, concrete_args, concrete_kwargs, init_params)
