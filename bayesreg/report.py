@@ -13,19 +13,15 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")  # the report only writes files; never open a window
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from . import models  # noqa: E402
-from .compare import compare, compare_summary, shrinkage_path  # noqa: E402
-from .map import map_estimate  # noqa: E402
-from .plots import plot_densities, plot_forest, plot_geometry, plot_shrinkage  # noqa: E402
-from .sample import sample_posterior  # noqa: E402
+from . import models
+from .compare import compare, compare_summary, shrinkage_path
+from .map import map_estimate
+from .plots import plot_densities, plot_forest, plot_geometry, plot_shrinkage
+from .sample import sample_posterior
 
 __all__ = ["write_report"]
 

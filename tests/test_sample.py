@@ -338,18 +338,18 @@ def test_parallel_chains_on_simulated_devices(gaussian_problem, tmp_path):
 
 @pytest.mark.slow
 def test_simulation_based_calibration():
-    """SBC (Talts et al. 2018): Laplace prior, HalfNormal sigma, no intercept, n = 10, p = 2.
+    """SBC (Talts et al. 2018): Laplace prior, HalfNormal sigma, no intercept, n = 5, p = 2.
 
-    For each of 200 replicates, draw (coef, sigma) from the prior and y given them, sample the
+    For each of 400 replicates, draw (coef, sigma) from the prior and y given them, sample the
     posterior (1 chain, 200 warmup, 400 draws thinned by 4 to 99 nearly independent draws) and
     record the rank of the true value among the draws (0..99). Calibrated inference makes the
-    ranks uniform: in 10 bins of 10 ranks each bin expects 20; a chi-square test (9 df) at level
+    ranks uniform: in 10 bins of 10 ranks each bin expects 40; a chi-square test (9 df) at level
     0.001 per parameter (3 parameters, family level ~0.003).
     """
     from scipy import stats
 
     gen = np.random.default_rng(2018)
-    n, p, replicates, kept = 10, 2, 200, 99
+    n, p, replicates, kept = 5, 2, 400, 99
     X = gen.normal(size=(n, p))
     ranks = {"coef[0]": [], "coef[1]": [], "sigma": []}
     for r in range(replicates):
