@@ -452,10 +452,11 @@ class BayesianLinearRegression(RegressorMixin, _BayesianGLM):
     def _penalty_scales(self, strength: float, l1_ratio: float, n: int) -> tuple[Any, Any]:
         sigma = self._sigma_known()
         if sigma is None:
+            given = "alpha=1.0 (the default)" if self.alpha is None else f"alpha={self.alpha!r}"
             raise ValueError(
-                f"alpha={self.alpha!r} with sigma={self.sigma!r}: a scikit-learn alpha fixes the "
-                "prior scale only for a known noise sd. Give sigma as a number, or give the "
-                "prior scale directly (l1_scale / l2_scale) with sigma='estimate'."
+                f"sigma={self.sigma!r} (unknown noise) with {given}: a scikit-learn alpha fixes "
+                "the prior scale only for a known noise sd. Give the prior scale directly "
+                f"({' and '.join(_SCALES[self.prior])}), or give sigma as a number."
             )
         if self.prior == "gaussian":
             return np.inf, penalty.ridge_prior_scale(strength, sigma=sigma)

@@ -57,7 +57,12 @@ def expected_failed_checks(estimator):
 
 
 @parametrize_with_checks(
-    [BayesianLinearRegression(), BayesianLogisticRegression(), BayesianPoissonRegression()],
+    [
+        BayesianLinearRegression(),
+        BayesianLinearRegression(prior="laplace", alpha=0.1),
+        BayesianLogisticRegression(),
+        BayesianPoissonRegression(),
+    ],
     expected_failed_checks=expected_failed_checks,
 )
 def test_sklearn_estimator_checks(estimator, check):
@@ -259,7 +264,11 @@ def test_pandas_feature_names(diabetes):
         (BayesianLinearRegression(prior="laplace", l1_scale=-2.0), "l1_scale must be positive"),
         (BayesianLinearRegression(l2_scale=[1.0, 2.0]), "l2_scale must be a positive number or"),
         (BayesianLinearRegression(prior="elastic_net", alpha=1.0, l1_ratio=1.5), "l1_ratio"),
-        (BayesianLinearRegression(sigma="estimate"), "alpha=None with sigma='estimate'"),
+        (BayesianLinearRegression(sigma="estimate"), r"alpha=1.0 \(the default\).*l2_scale"),
+        (
+            BayesianLinearRegression(prior="laplace", alpha=0.1, sigma=None),
+            r"sigma=None \(unknown noise\) with alpha=0.1.*l1_scale",
+        ),
         (BayesianLinearRegression(sigma_prior_scale=2.0), "sigma_prior_scale=2.0 is only used"),
         (
             BayesianLinearRegression(l2_scale=1.0, sigma="estimate", sigma_prior_scale=0.0),
