@@ -3,6 +3,9 @@
 Importing bayesreg enables JAX's 64-bit mode (``jax_enable_x64``) for the whole process, because the
 prior <-> penalty correspondence is checked to ~1e-8; see the README ("Numerics") for what that
 changes in your own JAX code and how to run in float32.
+
+``bayesreg.plots`` and ``bayesreg.report`` (matplotlib) and ``bayesreg.sklearn`` (scikit-learn)
+are imported on demand, not here.
 """
 
 import jax
@@ -10,7 +13,26 @@ import jax
 jax.config.update("jax_enable_x64", True)
 
 from . import models, penalty, prox  # noqa: E402
-from .map import MapResult, map_estimate  # noqa: E402
+from .compare import ShrinkagePath, compare, compare_summary, predict, shrinkage_path  # noqa: E402
+from .map import ConvergenceWarning, MapResult, map_estimate  # noqa: E402
+from .models import IdentifiabilityWarning  # noqa: E402
+from .sample import PosteriorResult, SamplingWarning, sample_posterior  # noqa: E402
 
-__all__ = ["MapResult", "map_estimate", "models", "penalty", "prox"]
+__all__ = [
+    "ConvergenceWarning",
+    "IdentifiabilityWarning",
+    "MapResult",
+    "PosteriorResult",
+    "SamplingWarning",
+    "ShrinkagePath",
+    "compare",
+    "compare_summary",
+    "map_estimate",
+    "models",
+    "penalty",
+    "predict",
+    "prox",
+    "sample_posterior",
+    "shrinkage_path",
+]
 __version__ = "0.1.0"

@@ -8,7 +8,8 @@ Every model has the signature ``model(X, y=None, *, prior, intercept=True, featu
 - ``"coef"`` — one weight per column of ``X`` under the named plate ``"features"``;
 - ``"sigma"`` — only in :func:`linear` when ``sigma`` is given as a prior;
 - ``"y"`` — the likelihood under the named plate ``"obs"``; with ``y=None`` it is drawn instead, and
-  the linear predictor is recorded as the deterministic site ``"mu"`` (mean of ``y``).
+  the linear predictor is recorded as the deterministic site ``"mu"`` (the mean of ``y`` for
+  ``linear``, its logit for ``logistic``, its log-rate for ``poisson``).
 
 Priors for the weights are NumPyro distributions. :func:`gaussian`, :func:`laplace` and
 :func:`elastic_net` build the three whose MAP is ridge, lasso and elastic net (see
