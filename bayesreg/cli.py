@@ -586,7 +586,7 @@ def _fit(args: argparse.Namespace) -> int:
     print(f"\nMAP ({status}, optimality {fit.optimality:.1e}, {fit.num_iter} iterations)")
     if equivalent:
         at = " at the MAP sigma" if args.sigma_prior is not None else ""
-        print(f"equals scikit-learn / glmnet {equivalent}{at}")
+        print(f"equals {equivalent}{at}")
     print(_to_text(map_table))
     if post is not None:
         diag = post.diagnostics
