@@ -45,6 +45,7 @@ from numpyro.infer.util import log_likelihood
 
 from . import models
 from ._types import Array
+from ._validation import prepare_model_arguments
 
 __all__ = ["PosteriorResult", "SamplingWarning", "sample_posterior"]
 
@@ -205,7 +206,7 @@ def sample_posterior(
         raise ValueError(
             f"target_accept_prob must lie in (0, 1); got {target_accept_prob!r} (e.g. 0.8 or 0.95)."
         )
-    args, model_kwargs, feature_names = _prepare_inputs(model, args, model_kwargs)
+    args, model_kwargs, feature_names = prepare_model_arguments(model, args, model_kwargs)
     info = _inspect_model(model, args, model_kwargs, feature_names)
 
     exact = None
@@ -282,45 +283,6 @@ def _progress_enabled(progress_bar: bool | None) -> bool:
     if progress_bar is not None:
         return bool(progress_bar)
     return "CI" not in os.environ and sys.stderr.isatty()
-
-
-def _argument_names(model: Callable[..., Any], num_args: int) -> list[str]:
-    try:
-        parameters = list(inspect.signature(model).parameters.values())
-    except (TypeError, ValueError):
-        parameters = []
-    positional = [
-        p.name
-        for p in parameters
-        if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    ]
-    return [positional[i] if i < len(positional) else f"args[{i}]" for i in range(num_args)]
-
-
-def _prepare_inputs(
-    model: Callable[..., Any], args: tuple, kwargs: dict[str, Any]
-) -> tuple[tuple, dict[str, Any], list[str] | None]:
-    """Convert pandas inputs to NumPy, find feature names, reject NaN/inf in numeric arrays."""
-    feature_names = kwargs.get("feature_names")
-    converted = []
-    for value in args:
-        if isinstance(value, pd.DataFrame):
-            if feature_names is None:
-                feature_names = [str(c) for c in value.columns]
-            value = value.to_numpy()
-        elif isinstance(value, pd.Series):
-            value = value.to_numpy()
-        converted.append(value)
-    names = _argument_names(model, len(args))
-    for name, value in [*zip(names, converted, strict=True), *kwargs.items()]:
-        if isinstance(value, (np.ndarray, jax.Array)) and np.issubdtype(value.dtype, np.number):
-            if not np.all(np.isfinite(np.asarray(value))):
-                raise ValueError(
-                    f"{name} contains NaN or infinite values; drop or impute those entries first."
-                )
-    if feature_names is not None:
-        feature_names = [str(name) for name in feature_names]
-    return tuple(converted), dict(kwargs), feature_names
 
 
 def _inspect_model(
