@@ -838,7 +838,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     Examples
     --------
     >>> main(["convert", "--to", "lasso", "--scale", "20", "--n", "442", "--sigma", "50"])
-    A Laplace(0, b) prior, b = 20 with n=442, sigma=50 has the MAP of
+    With n=442, sigma=50, a Laplace(0, b) prior, b = 20, has the MAP of
     Lasso(alpha=0.2828054299)
     alpha = 0.2828054299
     0

@@ -198,7 +198,7 @@ def load_csv(
     --------
     >>> import pathlib, tempfile
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "data.csv"
-    >>> _ = path.write_text("y,a,b\\n1.0,2.0,0.5\\n2.0,1.0,1.5\\n")
+    >>> _ = path.write_text("y,a,b\n1.0,2.0,0.5\n2.0,1.0,1.5\n")
     >>> X, y = load_csv(path, target="y")
     >>> list(X.columns), y.tolist()
     (['a', 'b'], [1.0, 2.0])
