@@ -1,0 +1,1 @@
+"""Benchmarks of bayesreg against its peers; run ``python -m benchmarks.run``."""

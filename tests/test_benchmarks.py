@@ -1,0 +1,93 @@
+"""The benchmark harness runs end to end in --tiny mode, so it cannot rot. No timing assertions."""
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.slow
+
+
+def _tables(markdown: str) -> list[list[list[str]]]:
+    """Every Markdown table of ``markdown`` as rows of cells (header first, separator dropped)."""
+    tables, current = [], []
+    for line in [*markdown.splitlines(), ""]:
+        if line.startswith("|"):
+            cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+            if not all(set(cell) <= {"-"} for cell in cells):
+                current.append(cells)
+        elif current:
+            tables.append(current)
+            current = []
+    return tables
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("bench")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"}
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.run", "--tiny", "--out", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return out
+
+
+def test_writes_every_table(tiny_run):
+    from benchmarks.run import MAP_COLUMNS, SAMPLING_COLUMNS, TINY_MAP, TINY_SAMPLING
+
+    names = [f"map-{b.problem}" for b in TINY_MAP] + [f"nuts-{b.problem}" for b in TINY_SAMPLING]
+    for name in names:
+        text = (tiny_run / f"{name}.md").read_text()
+        assert "Load average" in text
+        (table,) = _tables(text)
+        columns = MAP_COLUMNS if name.startswith("map-") else SAMPLING_COLUMNS
+        assert tuple(table[0]) == columns
+        assert len(table) > 2  # bayesreg and at least one peer
+        assert all(len(row) == len(columns) for row in table)
+        assert any("bayesreg" in row[columns.index("tool")] for row in table[1:])
+    readme = (tiny_run / "README.md").read_text()
+    tables = _tables(readme)
+    assert tables[0][0] == ["target", "measured", "met"] and len(tables[0]) > 1
+    assert len(tables) == 1 + len(names)
+
+
+def test_map_accuracy_is_certified(tiny_run):
+    from benchmarks.solvers import TARGET_SUBOPTIMALITY
+
+    for path in tiny_run.glob("map-*.json"):
+        result = json.loads(path.read_text())
+        for task in result["tasks"].values():
+            # two independent tight solves agree, and the best one satisfies the KKT conditions
+            assert len(task["candidates"]) == 2
+            assert 0 <= task["agreement"] <= 1e-9
+            assert task["kkt"] <= 1e-6
+        for row in result["rows"]:
+            assert "error" not in row, row
+            assert math.isfinite(row["suboptimality"]) and row["suboptimality"] > -1e-9
+            assert row["suboptimality"] <= TARGET_SUBOPTIMALITY, row
+            assert math.isfinite(row["ratio"]) and row["ratio"] > 0
+            assert row["peak_mb"] > 0
+
+
+def test_sampling_reports_ess(tiny_run):
+    result = json.loads((tiny_run / "nuts-diabetes.json").read_text())
+    tools = {row["tool"] for row in result["rows"]}
+    assert {"bayesreg", "numpyro"} <= tools
+    for row in result["rows"]:
+        assert "error" not in row, row
+        for call in ("first", "repeat"):
+            assert row[f"{call}_ess"] > 0 and math.isfinite(row[f"{call}_ess_per_s"])
+    notes = " ".join(result["notes"])
+    assert "pymc" in notes and "nutpie" in notes
