@@ -12,8 +12,9 @@ import jax
 
 jax.config.update("jax_enable_x64", True)
 
-from . import models, penalty, prox  # noqa: E402
+from . import data, io, models, penalty, prox  # noqa: E402
 from .compare import ShrinkagePath, compare, compare_summary, predict, shrinkage_path  # noqa: E402
+from .data import design_from_formula, load_csv  # noqa: E402
 from .map import ConvergenceWarning, MapResult, map_estimate  # noqa: E402
 from .models import IdentifiabilityWarning  # noqa: E402
 from .sample import PosteriorResult, SamplingWarning, sample_posterior  # noqa: E402
@@ -27,6 +28,10 @@ __all__ = [
     "ShrinkagePath",
     "compare",
     "compare_summary",
+    "data",
+    "design_from_formula",
+    "io",
+    "load_csv",
     "map_estimate",
     "models",
     "penalty",

@@ -184,11 +184,24 @@ def _verify(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     status = _verify(args)
+    from .compare import compare_summary
     from .report import write_report
 
-    path = write_report(args.out)
-    print(f"report written to {path}")
+    print("\nFitting the posterior (NUTS for the Laplace prior, exact for the Gaussian) ...")
+    report = write_report(args.out)
+    for family, table in report.tables.items():
+        print(f"\nMAP vs posterior, {family} prior (diabetes):")
+        print(_format_compare(table))
+        print(compare_summary(table))
+    print(f"\nreport written to {report.path}")
     return status
+
+
+def _format_compare(table: Any) -> str:
+    import pandas as pd
+
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        return table.to_string(float_format=lambda v: f"{v:.4g}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -422,19 +435,14 @@ def _check_response(y: Any, likelihood: str) -> None:
 
 
 def _least_squares_sigma(X: Any, y: Any, intercept: bool) -> float:
-    """Residual sd of least squares, ``sqrt(RSS / (n - p - 1))`` (``- p`` without intercept)."""
-    import numpy as np
+    from .data import least_squares_sigma
 
-    n, p = X.shape
-    design = np.column_stack([np.ones(n), X]) if intercept else np.asarray(X)
-    dof = n - design.shape[1]
-    if dof < 1:
+    try:
+        return least_squares_sigma(X, y, intercept=intercept)
+    except ValueError as error:
         raise UsageError(
-            f"cannot estimate the noise sd by least squares with n = {n} rows and "
-            f"{design.shape[1]} coefficients; give --sigma or --sigma-prior"
-        )
-    resid = y - design @ np.linalg.lstsq(design, y, rcond=None)[0]
-    return float(np.sqrt(resid @ resid / dof))
+            str(error).replace("give sigma (or a prior on it)", "give --sigma or --sigma-prior")
+        ) from None
 
 
 def _equivalent_penalty(
@@ -488,23 +496,6 @@ def _to_text(table: Any) -> str:
 
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         return table.to_string(float_format="{:.5g}".format)
-
-
-def _markdown(table: Any) -> str:
-    import numpy as np
-
-    def cell(value: object) -> str:
-        if isinstance(value, bool | np.bool_):
-            return "yes" if value else "no"
-        return f"{value:.5g}" if isinstance(value, float | np.floating) else str(value)
-
-    lines = [
-        "| " + " | ".join([str(table.index.name or "weight"), *map(str, table.columns)]) + " |",
-        "|---" * (len(table.columns) + 1) + "|",
-    ]
-    for label, row in table.iterrows():
-        lines.append(f"| {label} | " + " | ".join(cell(v) for v in row.to_numpy()) + " |")
-    return "\n".join(lines)
 
 
 def _fit(args: argparse.Namespace) -> int:
@@ -634,6 +625,7 @@ def _write_fit_report(
 
     from .compare import compare_summary
     from .plots import plot_densities, plot_forest
+    from .report import markdown_table
 
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -654,7 +646,7 @@ def _write_fit_report(
         f"{fit.num_iter} iterations)."
         + (f" Equals the penalized fit `{equivalent}`." if equivalent else ""),
         "",
-        _markdown(map_table),
+        markdown_table(map_table),
         "",
     ]
     if post is not None:
@@ -670,7 +662,7 @@ def _write_fit_report(
             f"Posterior: `{post.method}`, {post.num_chains} chain(s) x {post.num_samples} draws, "
             f"{post.num_divergent} divergences, max R-hat {post.diagnostics['r_hat'].max():.3f}.",
             "",
-            _markdown(table),
+            markdown_table(table),
             "",
             compare_summary(table),
             "",

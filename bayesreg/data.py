@@ -44,7 +44,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["design_from_formula", "design_from_frame", "load_csv"]
+from ._types import ArrayLike
+
+__all__ = ["design_from_formula", "design_from_frame", "least_squares_sigma", "load_csv"]
 
 #: How many offending rows an error message names.
 MAX_ROWS_SHOWN = 5
@@ -393,3 +395,34 @@ def _from_formula(
 def _first_line(error: BaseException) -> str:
     text = str(error).strip()
     return text.splitlines()[0].rstrip(".") if text else type(error).__name__
+
+
+def least_squares_sigma(X: ArrayLike, y: ArrayLike, *, intercept: bool = True) -> float:
+    """Residual sd of ordinary least squares: the usual plug-in for a known noise sd ``sigma``.
+
+    ``sqrt(RSS / (n - p - 1))`` with an intercept, ``sqrt(RSS / (n - p))`` without.
+
+    Raises
+    ------
+    ValueError
+        When there are not more rows than coefficients.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.arange(10.0).reshape(-1, 1)
+    >>> least_squares_sigma(X, 2.0 * X[:, 0] + np.tile([1.0, -1.0], 5)) > 0
+    True
+    """
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    n = X.shape[0]
+    design = np.column_stack([np.ones(n), X]) if intercept else X
+    dof = n - design.shape[1]
+    if dof < 1:
+        raise ValueError(
+            f"cannot estimate the noise sd by least squares with n = {n} rows and "
+            f"{design.shape[1]} coefficients; give sigma (or a prior on it) instead."
+        )
+    resid = y - design @ np.linalg.lstsq(design, y, rcond=None)[0]
+    return float(np.sqrt(resid @ resid / dof))

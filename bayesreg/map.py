@@ -412,7 +412,11 @@ def _make_solver(
         sign = jnp.sign(x - loc)
         rhs = jnp.where(free, grad + weight * sign, 0.0)
         both = free[:, None] & free[None, :]
-        hess_free = jnp.where(both, hess, jnp.eye(x.shape[0], dtype=x.dtype))
+        eye = jnp.eye(x.shape[0], dtype=x.dtype)
+        # a support larger than the rank of the data (p > n) makes the Hessian singular there;
+        # a tiny Levenberg-Marquardt damping keeps the step defined and still near-exact
+        damping = 1e-9 * jnp.max(jnp.abs(jnp.diag(hess)))
+        hess_free = jnp.where(both, hess, eye) + damping * eye
         direction = -jax.scipy.linalg.cho_solve(jax.scipy.linalg.cho_factor(hess_free), rhs)
         direction = jnp.where(free, direction, 0.0)
 

@@ -12,22 +12,31 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from . import models
+from . import models, penalty
 from .compare import compare, compare_summary, shrinkage_path
+from .data import least_squares_sigma
 from .map import map_estimate
 from .plots import plot_densities, plot_forest, plot_geometry, plot_shrinkage
 from .sample import sample_posterior
 
-__all__ = ["write_report"]
+__all__ = ["Report", "markdown_table", "write_report"]
 
 #: Prior scales of the report: tau of the Normal prior, b of the Laplace prior.
 GAUSSIAN_SCALE = 100.0
 LAPLACE_SCALE = 20.0
+
+
+class Report(NamedTuple):
+    """What :func:`write_report` wrote: the ``report.md`` path and its compare tables."""
+
+    path: Path
+    tables: dict[str, pd.DataFrame]  # prior family ("gaussian", "laplace") -> compare table
 
 
 def write_report(
@@ -39,7 +48,7 @@ def write_report(
     num_samples: int = 500,
     num_path_scales: int = 15,
     seed: int = 0,
-) -> Path:
+) -> Report:
     r"""Fit diabetes with Gaussian and Laplace priors and write ``report.md`` with figures.
 
     Parameters
@@ -56,8 +65,9 @@ def write_report(
 
     Returns
     -------
-    Path
-        The written ``report.md``.
+    Report
+        ``path`` of the written ``report.md`` and the ``tables`` of :func:`~bayesreg.compare`
+        per prior (``"gaussian"``, ``"laplace"``).
 
     Notes
     -----
@@ -74,17 +84,17 @@ def write_report(
     data = load_diabetes(as_frame=True, scaled=scaled)
     X, y = data.data, data.target.to_numpy(dtype=float)
     n, p = X.shape
-    design = np.column_stack([np.ones(n), X.to_numpy()])
-    resid = y - design @ np.linalg.lstsq(design, y, rcond=None)[0]
-    sigma = float(np.sqrt(resid @ resid / (n - p - 1)))
+    sigma = least_squares_sigma(X.to_numpy(), y)
 
     priors = {
         "gaussian": models.gaussian(GAUSSIAN_SCALE),
         "laplace": models.laplace(LAPLACE_SCALE),
     }
     oracle = {
-        "gaussian": Ridge(alpha=sigma**2 / GAUSSIAN_SCALE**2),
-        "laplace": Lasso(alpha=sigma**2 / (n * LAPLACE_SCALE), tol=1e-12, max_iter=100_000),
+        "gaussian": Ridge(alpha=penalty.ridge_alpha(GAUSSIAN_SCALE, sigma=sigma)),
+        "laplace": Lasso(
+            alpha=penalty.lasso_alpha(LAPLACE_SCALE, sigma=sigma, n=n), tol=1e-12, max_iter=100_000
+        ),
     }
     sections, tables, figures = [], {}, []
     for family, prior in priors.items():
@@ -120,7 +130,7 @@ def write_report(
                     f"{post.num_divergent} divergences, max R-hat {diag['r_hat'].max():.3f}, "
                     f"min bulk ESS {diag['ess_bulk'].min():.0f}.",
                     "",
-                    _markdown(table),
+                    markdown_table(table),
                     "",
                     compare_summary(table),
                     "",
@@ -181,7 +191,7 @@ def write_report(
     ]
     report = out / "report.md"
     report.write_text("\n".join(header + ["\n\n".join(sections), ""] + footer), encoding="utf-8")
-    return report
+    return Report(report, tables)
 
 
 def _prior_text(family: str) -> str:
@@ -192,20 +202,27 @@ def _prior_text(family: str) -> str:
 
 def _oracle_text(family: str, sigma: float, n: int) -> str:
     if family == "gaussian":
-        return f"Ridge(alpha = sigma²/tau² = {sigma**2 / GAUSSIAN_SCALE**2:.4g})"
-    return f"Lasso(alpha = sigma²/(n b) = {sigma**2 / (n * LAPLACE_SCALE):.4g})"
+        return (
+            f"Ridge(alpha = sigma²/tau² = {penalty.ridge_alpha(GAUSSIAN_SCALE, sigma=sigma):.4g})"
+        )
+    alpha = penalty.lasso_alpha(LAPLACE_SCALE, sigma=sigma, n=n)
+    return f"Lasso(alpha = sigma²/(n b) = {alpha:.4g})"
 
 
-def _markdown(table: pd.DataFrame) -> str:
-    """Format a table as GitHub-flavoured Markdown (no optional ``tabulate`` dependency)."""
+def markdown_table(table: pd.DataFrame) -> str:
+    """Format a table as GitHub-flavoured Markdown (no optional ``tabulate`` dependency).
+
+    The index becomes the first column, headed by the index name (``weight`` if unnamed);
+    floats are shown with 5 significant digits, booleans as yes/no.
+    """
 
     def cell(value: object) -> str:
-        if isinstance(value, (bool, np.bool_)):
+        if isinstance(value, bool | np.bool_):
             return "yes" if value else "no"
-        return f"{value:.4g}" if isinstance(value, (float, np.floating)) else str(value)
+        return f"{value:.5g}" if isinstance(value, float | np.floating) else str(value)
 
     lines = [
-        "| weight | " + " | ".join(table.columns) + " |",
+        "| " + " | ".join([str(table.index.name or "weight"), *map(str, table.columns)]) + " |",
         "|---" * (len(table.columns) + 1) + "|",
     ]
     for label, row in table.iterrows():

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import penalty
+from .data import least_squares_sigma
 from .map import map_estimate
 from .models import elastic_net, gaussian, laplace, linear
 
@@ -83,13 +84,12 @@ def verify_table(
         ``ms_sklearn``.
     """
     from sklearn.datasets import load_diabetes
-    from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, Ridge
+    from sklearn.linear_model import ElasticNet, Lasso, Ridge
 
     X, y = load_diabetes(return_X_y=True)
     n, p = X.shape
     if sigma is None:
-        ols = LinearRegression().fit(X, y)
-        sigma = float(np.sqrt(np.sum((y - ols.predict(X)) ** 2) / (n - p - 1)))
+        sigma = least_squares_sigma(X, y)
 
     rows = []
     for name, scales in grid:

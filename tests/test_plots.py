@@ -155,9 +155,12 @@ def test_report_writes_markdown_and_figures(tmp_path):
     with warnings.catch_warnings():
         # deliberately short chains to keep the smoke test fast; R-hat / ESS may flag them
         warnings.simplefilter("ignore", SamplingWarning)
-        path = write_report(
+        report = write_report(
             tmp_path, num_chains=2, num_warmup=200, num_samples=200, num_path_scales=3
         )
+    path = report.path
+    assert set(report.tables) == {"gaussian", "laplace"}
+    assert "| coef[bmi] |" in path.read_text(encoding="utf-8")
     text = path.read_text(encoding="utf-8")
     assert path.name == "report.md"
     for heading in ("## Gaussian prior", "## Laplace prior", "## Shrinkage paths", "## Geometry"):
