@@ -82,6 +82,7 @@ TINY_MAP = (
 TINY_SAMPLING = (SamplingBenchmark("diabetes", 50, 50, ("bayesreg", "numpyro")),)
 TINY_SKIPPED = "left out in --tiny mode (>10 s of numba / PyTensor compilation in a fresh process)"
 
+DIRECT_SOLVES = {("sklearn", "ridge")}  # a factorization: the tolerance is not used
 WORKER_TIMEOUT_S = {"full": 900, "tiny": 180}
 CALIBRATION_BUDGET_S = 60.0  # stop tightening a tool's tolerance once a rung takes this long
 
@@ -355,7 +356,7 @@ def map_markdown(result: dict[str, Any]) -> list[str]:
             [
                 r["task"],
                 name,
-                _num(r["tol"]),
+                "direct" if (r["tool"], r["task"]) in DIRECT_SOLVES else _num(r["tol"]),
                 f"{worker_sub:.1e}{flag}",
                 f"{r['first_s']:.3g}",
                 f"{1e3 * r['median_s']:.3g}",
@@ -404,6 +405,10 @@ def sampling_markdown(result: dict[str, Any]) -> list[str]:
     return lines + _table(SAMPLING_COLUMNS, body)
 
 
+def _now() -> str:
+    return datetime.datetime.now().isoformat(timespec="minutes")
+
+
 def _versions() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -425,16 +430,19 @@ def _versions() -> str:
     return ", ".join(found)
 
 
-def header(mode: str, load_before: Sequence[float]) -> list[str]:
-    load_after = os.getloadavg()
+def header(mode: str, load: Sequence[Sequence[float]] | None, when: str | None = None) -> list[str]:
+    if load:
+        before, after = (", ".join(f"{x:.2f}" for x in values) for values in load)
+        load_text = f"Load average (1, 5, 15 min) before: {before}; after: {after}"
+    else:
+        load_text = "Load average not recorded"
     return [
-        f"Measured {datetime.datetime.now().isoformat(timespec='minutes')} ({mode} mode) on "
+        f"Measured {when or _now()} ({mode} mode) on "
         f"{platform.machine()} {platform.system()}, {os.cpu_count()} CPUs, Python "
         f"{platform.python_version()}; {_versions()}.",
         "",
-        f"Load average (1, 5, 15 min) before: {', '.join(f'{x:.2f}' for x in load_before)}; "
-        f"after: {', '.join(f'{x:.2f}' for x in load_after)} — the machine is shared, so "
-        "timings are noisy; ratios within one run are the comparable numbers.",
+        f"{load_text} — the machine is shared, so timings are noisy; ratios within one run are "
+        "the comparable numbers.",
         "",
         "First call = a fresh interpreter's first call (JIT compilation included, no persistent "
         "compilation cache), imports excluded (shown apart). Peak RSS = `VmHWM` of that process "
@@ -543,6 +551,42 @@ def selected(names: Sequence[str], only: str | None) -> list[str]:
     return [n for n in names if any(w in n for w in wanted)]
 
 
+def render(out: Path, results: dict[str, dict], mode: str) -> None:
+    """Write ``<name>.md`` for each result and the combined ``README.md``."""
+    sections = []
+    for name, result in results.items():
+        body = (map_markdown if result["kind"] == "map" else sampling_markdown)(result)
+        text = "\n".join(
+            [
+                f"# {name}",
+                "",
+                *header(mode, result.get("load"), result.get("measured_at")),
+                "",
+                *body,
+                "",
+            ]
+        )
+        (out / f"{name}.md").write_text(text)
+        sections += [*body, ""]
+    loads = [r["load"] for r in results.values() if r.get("load")]
+    overall = [loads[0][0], loads[-1][1]] if loads else None
+    readme = [
+        "# bayesreg benchmarks",
+        "",
+        f"Written by `python -m benchmarks.run{' --tiny' if mode == 'tiny' else ''}`. "
+        f"Total wall time {sum(r.get('elapsed_s', 0) for r in results.values()):.0f} s.",
+        "",
+        *header(mode, overall, next(iter(results.values()), {}).get("measured_at")),
+        "",
+        *targets(results),
+        "",
+        "## Tables",
+        "",
+        *sections,
+    ]
+    (out / "README.md").write_text("\n".join(readme))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
     parser.add_argument("--tiny", action="store_true", help="tiny problems (seconds; make test)")
@@ -552,6 +596,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
     parser.add_argument(
         "--jobs", type=int, default=None, help="MAP workers at once (default 1; 2 with --tiny)"
+    )
+    parser.add_argument(
+        "--render", action="store_true", help="only rewrite the Markdown from <out>/*.json"
     )
     args = parser.parse_args(argv)
     jobs = args.jobs or (2 if args.tiny else 1)
@@ -567,41 +614,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    load_before = os.getloadavg()
     results: dict[str, dict] = {}
     for name in names:
-        start = time.perf_counter()
+        stored = out / f"{name}.json"
+        if args.render:
+            continue
+        start, load_before = time.perf_counter(), os.getloadavg()
         if name in map_plan:
             results[name] = map_benchmark(map_plan[name], args.tiny, jobs)
-            body = map_markdown(results[name])
         else:
             results[name] = sampling_benchmark(sampling_plan[name], args.tiny, jobs)
-            body = sampling_markdown(results[name])
         results[name]["elapsed_s"] = time.perf_counter() - start
-        text = "\n".join([f"# {name}", "", *header(mode, load_before), "", *body, ""])
-        (out / f"{name}.md").write_text(text)
-        (out / f"{name}.json").write_text(
+        results[name]["load"] = [list(load_before), list(os.getloadavg())]
+        results[name]["measured_at"] = _now()
+        stored.write_text(
             json.dumps(results[name], indent=1, default=lambda x: np.asarray(x).tolist())
         )
+        render(out, {name: results[name]}, mode)  # each table as soon as it is measured
         print(f"{name}: {results[name]['elapsed_s']:.0f} s", flush=True)
-    sections = []
-    for name in names:
-        sections += (map_markdown if name in map_plan else sampling_markdown)(results[name]) + [""]
-    readme = [
-        "# bayesreg benchmarks",
-        "",
-        f"Written by `python -m benchmarks.run{' --tiny' if args.tiny else ''}`. "
-        f"Total wall time {sum(r['elapsed_s'] for r in results.values()):.0f} s.",
-        "",
-        *header(mode, load_before),
-        "",
-        *targets(results),
-        "",
-        "## Tables",
-        "",
-        *sections,
-    ]
-    (out / "README.md").write_text("\n".join(readme))
+    # the README also shows earlier measurements of benchmarks left out by --only
+    for name in [*map_plan, *sampling_plan]:
+        stored = out / f"{name}.json"
+        if name not in results and stored.exists():
+            results[name] = json.loads(stored.read_text())
+    order = [*map_plan, *sampling_plan]
+    render(out, {name: results[name] for name in order if name in results}, mode)
     return 0
 
 

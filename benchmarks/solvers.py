@@ -102,38 +102,44 @@ def suboptimality(value: Any, reference: Any) -> float:
 def kkt_violation(problem: Problem, task: str, params: dict[str, Any], fit: Fit) -> float:
     """Largest violation of the optimality conditions (a certificate of the reference).
 
-    Infinity norm of the minimum-norm subgradient of the objective (intercept included),
-    relative to the penalty ``alpha`` (for a path: the worst grid point). Ridge: the gradient
-    relative to ``alpha`` too.
+    Infinity norm of the minimum-norm subgradient of the objective (intercept included, except
+    on the path, which has none), relative to the penalty ``alpha``; for a path, the worst grid
+    point.
     """
     X, y = task_data(problem, task)
-    n = X.shape[0]
     if task == "path":
         return max(
-            kkt_violation(problem, "lasso_centered", {"alpha": a}, Fit(c, np.zeros(())))
-            for a, c in zip(params["alphas"], fit.coef, strict=True)
+            _violation(X, y, coef, 0.0, {"alpha": alpha}, "lasso", fit_intercept=False)
+            for alpha, coef in zip(params["alphas"], fit.coef, strict=True)
         )
-    coef, intercept = fit.coef, float(fit.intercept)
+    return _violation(X, y, fit.coef, float(fit.intercept), params, task, fit_intercept=True)
+
+
+def _violation(
+    X: np.ndarray,
+    y: np.ndarray,
+    coef: np.ndarray,
+    intercept: float,
+    params: dict[str, Any],
+    task: str,
+    fit_intercept: bool,
+) -> float:
+    n = X.shape[0]
     eta = X @ coef + intercept
-    if task == "logistic":
-        residual = y - 1.0 / (1.0 + np.exp(-eta))
-        grad, grad0 = -X.T @ residual / n, -np.mean(residual)
-    elif task == "ridge":
-        residual = y - eta
-        grad = -2 * X.T @ residual + 2 * params["alpha"] * coef
-        return float(max(np.max(np.abs(grad)), abs(2 * np.sum(residual)))) / params["alpha"]
-    else:
-        residual = y - eta
-        grad, grad0 = -X.T @ residual / n, -np.mean(residual)
-        if task == "lasso_centered":
-            grad0 = 0.0
     alpha = params["alpha"]
+    if task == "ridge":
+        residual = y - eta
+        grad = -2 * X.T @ residual + 2 * alpha * coef
+        return float(max(np.max(np.abs(grad)), abs(2 * np.sum(residual)))) / alpha
+    mean = 1.0 / (1.0 + np.exp(-eta)) if task == "logistic" else eta
+    residual = y - mean
+    grad = -X.T @ residual / n
+    grad0 = -np.mean(residual) if fit_intercept else 0.0
     l1 = alpha * params.get("l1_ratio", 1.0)
     if task == "enet":
         grad = grad + alpha * (1 - params["l1_ratio"]) * coef
-    at_zero = coef == 0
     violation = np.where(
-        at_zero, np.maximum(np.abs(grad) - l1, 0.0), np.abs(grad + l1 * np.sign(coef))
+        coef == 0, np.maximum(np.abs(grad) - l1, 0.0), np.abs(grad + l1 * np.sign(coef))
     )
     return float(max(np.max(violation), abs(grad0))) / alpha
 
