@@ -131,6 +131,7 @@ def sample_posterior(
     method: str = "auto",
     progress_bar: bool | None = None,
     target_accept_prob: float = 0.8,
+    max_tree_depth: int = 10,
     **model_kwargs: Any,
 ) -> PosteriorResult:
     r"""Draw from the posterior of a NumPyro model, by NUTS or exactly when it is conjugate.
@@ -163,6 +164,9 @@ def sample_posterior(
     target_accept_prob : float
         NUTS target acceptance probability in (0, 1); raise it (e.g. 0.95) when there are
         divergences.
+    max_tree_depth : int
+        NUTS builds trajectories of at most ``2**max_tree_depth - 1`` leapfrog steps; draws that
+        hit the limit are counted and reported by a :class:`SamplingWarning`.
     **model_kwargs
         Keyword model arguments (``prior=``, ``sigma=``, ``feature_names=``, ...).
 
@@ -206,6 +210,7 @@ def sample_posterior(
         raise ValueError(
             f"target_accept_prob must lie in (0, 1); got {target_accept_prob!r} (e.g. 0.8 or 0.95)."
         )
+    max_tree_depth = _check_count(max_tree_depth, "max_tree_depth", minimum=1)
     args, model_kwargs, feature_names = prepare_model_arguments(model, args, model_kwargs)
     info = _inspect_model(model, args, model_kwargs, feature_names)
 
@@ -233,6 +238,7 @@ def sample_posterior(
             chain_method=chain_method,
             progress_bar=_progress_enabled(progress_bar),
             target_accept_prob=float(target_accept_prob),
+            max_tree_depth=max_tree_depth,
         )
     posterior = {name: chains[name] for name in info.latent + info.deterministic if name in chains}
     coords = {"features": list(feature_names)} if feature_names is not None else {}
@@ -248,7 +254,11 @@ def sample_posterior(
     diagnostics = _diagnostics(idata, info.latent)
     num_divergent = int(np.sum(stats["diverging"]))
     if exact is None:
-        _warn_if_unreliable(diagnostics, num_divergent, num_chains, num_chains * num_samples)
+        num_saturated = int(np.sum(stats["n_steps"] >= 2**max_tree_depth - 1))
+        _warn_if_unreliable(
+            diagnostics, num_divergent, num_chains, num_chains * num_samples,
+            num_saturated=num_saturated, max_tree_depth=max_tree_depth,
+        )  # fmt: skip
     samples = {
         name: jnp.reshape(jnp.asarray(value), (-1, *np.shape(value)[2:]))
         for name, value in posterior.items()
@@ -437,6 +447,7 @@ def _build_program(
     chain_method: str,
     progress_bar: bool,
     target_accept_prob: float,
+    max_tree_depth: int,
 ) -> Callable[..., Any]:
     total = num_warmup + num_samples
     report_every = max(total // 50, 1)
@@ -448,7 +459,7 @@ def _build_program(
 
     def run_chain(rng_key: Array, traced_leaves: list[Any]) -> tuple[dict, dict, dict]:
         args, kwargs = rebuild(traced_leaves)
-        kernel = NUTS(model, target_accept_prob=target_accept_prob)
+        kernel = NUTS(model, target_accept_prob=target_accept_prob, max_tree_depth=max_tree_depth)
         state = kernel.init(rng_key, num_warmup, model_args=args, model_kwargs=kwargs)
 
         def step(state: Any, i: Array) -> tuple[Any, Any]:
@@ -502,6 +513,7 @@ def _sample_nuts(
     chain_method: str,
     progress_bar: bool,
     target_accept_prob: float,
+    max_tree_depth: int,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray]]:
     leaves, treedef = jax.tree.flatten((args, kwargs))
     traced_at = tuple(_is_traced(leaf) for leaf in leaves)
@@ -514,6 +526,7 @@ def _sample_nuts(
         "chain_method": chain_method,
         "progress_bar": progress_bar,
         "target_accept_prob": target_accept_prob,
+        "max_tree_depth": max_tree_depth,
     }
     build = partial(_build_program, model, treedef, static_leaves, traced_at, **settings)
     cache_key = (model, treedef, static_leaves, traced_at, tuple(settings.items()))
@@ -580,8 +593,23 @@ def _diagnostics(idata: az.InferenceData, latent: tuple[str, ...]) -> pd.DataFra
 
 
 def _warn_if_unreliable(
-    diagnostics: pd.DataFrame, num_divergent: int, num_chains: int, num_draws: int
+    diagnostics: pd.DataFrame,
+    num_divergent: int,
+    num_chains: int,
+    num_draws: int,
+    *,
+    num_saturated: int = 0,
+    max_tree_depth: int = 10,
 ) -> None:
+    if num_saturated > 0:
+        warnings.warn(
+            f"NUTS reached the maximum tree depth (max_tree_depth={max_tree_depth}) in "
+            f"{num_saturated} of {num_draws} draws: trajectories were cut short, so sampling is "
+            "inefficient (not biased). Raise max_tree_depth, or rescale the data / "
+            "reparameterize strongly correlated parameters.",
+            SamplingWarning,
+            stacklevel=3,
+        )
     if num_divergent > 0:
         warnings.warn(
             f"NUTS had {num_divergent} divergent transitions after warmup (of {num_draws} draws); "

@@ -248,6 +248,55 @@ def test_divergences_warn_with_remedy():
     assert all(w.filename == __file__ for w in ours)  # stacklevel points at the caller
 
 
+def correlated_pair():
+    """A 2-d Normal with correlation 0.9999: NUTS needs long trajectories."""
+    cov = jnp.array([[1.0, 0.9999], [0.9999, 1.0]])
+    numpyro.sample("x", dist.MultivariateNormal(jnp.zeros(2), cov))
+
+
+def sampling_messages(**kwargs):
+    """Run sample_posterior, returning the result and the texts of all its SamplingWarnings."""
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        post = sample_posterior(**kwargs)
+    return post, [str(w.message) for w in record if issubclass(w.category, SamplingWarning)]
+
+
+def test_tree_depth_saturation_warns_with_remedy():
+    post, messages = sampling_messages(
+        model=correlated_pair, num_chains=2, num_warmup=200, num_samples=200, max_tree_depth=3
+    )
+    n_steps = post.idata.sample_stats["n_steps"].values
+    saturated = int(np.sum(n_steps >= 2**3 - 1))
+    assert saturated > 0
+    expected = f"maximum tree depth (max_tree_depth=3) in {saturated} of 400 draws"
+    assert any(expected in m and "Raise max_tree_depth" in m for m in messages), messages
+
+
+def two_modes():
+    """Equal mixture of Normal(-8, 0.5) and Normal(8, 0.5): chains stay in their own mode."""
+    x = numpyro.sample("x", dist.Normal(0.0, 20.0))
+    log_mix = jnp.logaddexp(dist.Normal(-8.0, 0.5).log_prob(x), dist.Normal(8.0, 0.5).log_prob(x))
+    numpyro.factor("mixture", log_mix - dist.Normal(0.0, 20.0).log_prob(x))
+
+
+def test_chains_in_different_modes_warn_about_r_hat():
+    post, messages = sampling_messages(
+        model=two_modes, num_chains=4, num_warmup=200, num_samples=200, seed=3
+    )
+    chain_means = post.idata.posterior["x"].mean("draw").values
+    assert chain_means.min() < -6 and chain_means.max() > 6  # the chains really disagree
+    assert any("R-hat above 1.01 for x " in m and "chains disagree" in m for m in messages)
+
+
+def test_too_few_draws_warn_about_ess():
+    post, messages = sampling_messages(
+        model=correlated_pair, num_chains=2, num_warmup=300, num_samples=30
+    )
+    assert post.diagnostics["ess_bulk"].min() < 200
+    assert any("effective sample size below 100 per chain (200 in all)" in m for m in messages)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
@@ -260,6 +309,7 @@ def test_divergences_warn_with_remedy():
         ({"seed": -1}, "seed must be a non-negative integer"),
         ({"method": "hmc"}, "method must be one of 'auto', 'nuts', 'exact'; got 'hmc'"),
         ({"target_accept_prob": 1.0}, "target_accept_prob must lie in"),
+        ({"max_tree_depth": 0}, "max_tree_depth must be a positive integer"),
     ],
 )
 def test_bad_settings(gaussian_problem, kwargs, match):
