@@ -412,12 +412,16 @@ def _make_solver(
         sign = jnp.sign(x - loc)
         rhs = jnp.where(free, grad + weight * sign, 0.0)
         both = free[:, None] & free[None, :]
-        eye = jnp.eye(x.shape[0], dtype=x.dtype)
-        # a support larger than the rank of the data (p > n) makes the Hessian singular there;
-        # a tiny Levenberg-Marquardt damping keeps the step defined and still near-exact
-        damping = 1e-9 * jnp.max(jnp.abs(jnp.diag(hess)))
-        hess_free = jnp.where(both, hess, eye) + damping * eye
-        direction = -jax.scipy.linalg.cho_solve(jax.scipy.linalg.cho_factor(hess_free), rhs)
+        hess_free = jnp.where(both, hess, jnp.eye(x.shape[0], dtype=x.dtype))
+        # Newton step through the eigen-decomposition: exact along clearly positive curvature;
+        # along flat (a support larger than the rank of the data, p > n) or negative curvature
+        # a long Levenberg-Marquardt step 1/damping, which is still a descent direction and lets
+        # the L1 term push redundant weights through zero (the orthant projection stops them).
+        curvature, basis = jnp.linalg.eigh(hess_free)
+        largest = jnp.max(jnp.abs(curvature))
+        keep = curvature > 100.0 * x.shape[0] * eps * largest  # numerically non-zero
+        inverse = 1.0 / jnp.where(keep, curvature, 1e-9 * largest)
+        direction = -basis @ (inverse * (basis.T @ rhs))
         direction = jnp.where(free, direction, 0.0)
 
         def candidate(alpha):
