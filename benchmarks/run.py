@@ -405,6 +405,20 @@ def sampling_markdown(result: dict[str, Any]) -> list[str]:
     return lines + _table(SAMPLING_COLUMNS, body)
 
 
+def _commit() -> str:
+    """The commit the package was measured at (``+dirty``: bayesreg/ had uncommitted changes)."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "bayesreg"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+    except OSError:
+        return "unknown"
+    return (head or "unknown") + ("+dirty" if dirty else "")
+
+
 def _now() -> str:
     return datetime.datetime.now().isoformat(timespec="minutes")
 
@@ -430,7 +444,12 @@ def _versions() -> str:
     return ", ".join(found)
 
 
-def header(mode: str, load: Sequence[Sequence[float]] | None, when: str | None = None) -> list[str]:
+def header(
+    mode: str,
+    load: Sequence[Sequence[float]] | None,
+    when: str | None = None,
+    commit: str | None = None,
+) -> list[str]:
     if load:
         before, after = (", ".join(f"{x:.2f}" for x in values) for values in load)
         load_text = f"Load average (1, 5, 15 min) before: {before}; after: {after}"
@@ -439,7 +458,8 @@ def header(mode: str, load: Sequence[Sequence[float]] | None, when: str | None =
     return [
         f"Measured {when or _now()} ({mode} mode) on "
         f"{platform.machine()} {platform.system()}, {os.cpu_count()} CPUs, Python "
-        f"{platform.python_version()}; {_versions()}.",
+        f"{platform.python_version()}; {_versions()}; bayesreg at commit "
+        f"{commit or 'not recorded'}.",
         "",
         f"{load_text} — the machine is shared, so timings are noisy; ratios within one run are "
         "the comparable numbers.",
@@ -560,14 +580,22 @@ def render(out: Path, results: dict[str, dict], mode: str) -> None:
             [
                 f"# {name}",
                 "",
-                *header(mode, result.get("load"), result.get("measured_at")),
+                *header(mode, result.get("load"), result.get("measured_at"), result.get("commit")),
                 "",
                 *body,
                 "",
             ]
         )
         (out / f"{name}.md").write_text(text)
-        sections += [*body, ""]
+        load = result.get("load")
+        meta = (
+            f"Measured {result.get('measured_at', '?')} at bayesreg commit "
+            f"{result.get('commit', '?')}; load average before "
+            f"{', '.join(f'{x:.2f}' for x in load[0]) if load else '?'}, after "
+            f"{', '.join(f'{x:.2f}' for x in load[1]) if load else '?'}."
+        )
+        sections += [body[0], "", meta, *body[1:], ""]
+    commits = sorted({str(r.get("commit")) for r in results.values()})
     loads = [r["load"] for r in results.values() if r.get("load")]
     overall = [loads[0][0], loads[-1][1]] if loads else None
     readme = [
@@ -576,7 +604,9 @@ def render(out: Path, results: dict[str, dict], mode: str) -> None:
         f"Written by `python -m benchmarks.run{' --tiny' if mode == 'tiny' else ''}`. "
         f"Total wall time {sum(r.get('elapsed_s', 0) for r in results.values()):.0f} s.",
         "",
-        *header(mode, overall, next(iter(results.values()), {}).get("measured_at")),
+        *header(
+            mode, overall, next(iter(results.values()), {}).get("measured_at"), ", ".join(commits)
+        ),
         "",
         *targets(results),
         "",
@@ -619,7 +649,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         stored = out / f"{name}.json"
         if args.render:
             continue
-        start, load_before = time.perf_counter(), os.getloadavg()
+        start, load_before, commit = time.perf_counter(), os.getloadavg(), _commit()
         if name in map_plan:
             results[name] = map_benchmark(map_plan[name], args.tiny, jobs)
         else:
@@ -627,6 +657,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         results[name]["elapsed_s"] = time.perf_counter() - start
         results[name]["load"] = [list(load_before), list(os.getloadavg())]
         results[name]["measured_at"] = _now()
+        results[name]["commit"] = commit
         stored.write_text(
             json.dumps(results[name], indent=1, default=lambda x: np.asarray(x).tolist())
         )
