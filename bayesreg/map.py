@@ -379,22 +379,23 @@ def _make_solver(
         f_y, grad_y = value_and_grad(y)
 
         def not_sufficient(carry):
-            lipschitz, x_new, f_new = carry
+            lipschitz, x_new, f_new, doublings = carry
             diff = x_new - y
             bound = f_y + grad_y @ diff + 0.5 * lipschitz * jnp.sum(metric * diff**2)
             slack = 10.0 * eps * (jnp.abs(f_y) + 1.0)
-            return (f_new > bound + slack) | ~jnp.isfinite(f_new)
+            return ((f_new > bound + slack) | ~jnp.isfinite(f_new)) & (doublings < 64)
 
         def backtrack(carry):
             lipschitz = carry[0] * 2.0
             x_new = prox_step(y, grad_y, lipschitz)
-            return lipschitz, x_new, smooth(x_new)
+            return lipschitz, x_new, smooth(x_new), carry[3] + 1
 
         lipschitz = state.lipschitz * 0.9
         x_new = prox_step(y, grad_y, lipschitz)
-        lipschitz, x_new, f_new = jax.lax.while_loop(
-            not_sufficient, backtrack, (lipschitz, x_new, smooth(x_new))
+        lipschitz, x_new, f_new, _ = jax.lax.while_loop(
+            not_sufficient, backtrack, (lipschitz, x_new, smooth(x_new), 0)
         )
+        # a density that stays NaN/inf however short the step ends the solve (an error, below)
         objective = f_new + l1(x_new)
         # adaptive restart (O'Donoghue & Candes 2015): drop momentum when it points uphill
         restart = ((y - x_new) @ (x_new - state.x) > 0) | (objective > state.objective)
@@ -662,9 +663,10 @@ def map_estimate(
     objective = float(objective)
     if not math.isfinite(objective):
         raise FloatingPointError(
-            f"the objective became {objective} during the MAP solve: the model's log density "
-            "is not finite there (an improper posterior, e.g. a flat prior with p > n, or an "
-            "overflow). Use proper priors, rescale the data, or pass init_params."
+            f"the objective became {objective} during the MAP solve (iteration {int(num_iter)}): "
+            "the model's log density is NaN or infinite there and no shorter step avoids it "
+            "(an overflow, a log of a negative number, an improper posterior). Rescale the "
+            "data, use proper priors, or pass init_params to start elsewhere."
         )
     optimality = float(optimality)
     converged = optimality <= tol

@@ -459,3 +459,27 @@ def test_prior_that_is_not_a_distribution(small):
     X, y = small
     with pytest.raises(TypeError, match="prior must be a NumPyro distribution"):
         br.map_estimate(linear, X, y, prior=0.5)
+
+
+def test_non_finite_log_density_at_the_start_names_the_site(small):
+    X, y = small
+
+    def model_with_nan_factor(X, y):
+        w = numpyro.sample("w", dist.Normal(0.0, 1.0).expand([3]).to_event(1))
+        numpyro.factor("bad", jnp.where(jnp.sum(w) < 10.0, jnp.nan, 0.0))
+        numpyro.sample("y", dist.Normal(X @ w, 1.0).to_event(1), obs=y)
+
+    with pytest.raises(ValueError, match=r"log density of site 'bad' is nan at the starting point"):
+        br.map_estimate(model_with_nan_factor, X, y)
+
+
+def test_nan_in_the_loop_ends_with_a_clear_error(small):
+    """A density that turns NaN past w = 0.5 (the optimum lies beyond): an error, no NaN fit."""
+    X, y = small
+
+    def model_with_nan_region(X, y):
+        w = numpyro.sample("w", dist.Normal(0.0, 1.0))
+        numpyro.factor("wall", jnp.where(w > 0.5, jnp.nan, -10.0 * (w - 2.0) ** 2))
+
+    with pytest.raises(FloatingPointError, match="log density is NaN or infinite there"):
+        br.map_estimate(model_with_nan_region, X, y, max_iter=500)
