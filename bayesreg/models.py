@@ -137,11 +137,18 @@ class ElasticNetPrior(dist.Distribution):
         return jnp.broadcast_to(self.l2_scale**2 * (1.0 + a**2 - a * mills), self.batch_shape)
 
 
+def _describe(value: object) -> str:
+    """Describe a bad argument briefly (numbers arrive here as arrays, ready to be traced)."""
+    if isinstance(value, np.ndarray | jax.Array | float | int):
+        return f"the number(s) {np.asarray(value).tolist()}"
+    return type(value).__name__
+
+
 def _check_scale(value: ArrayLike, name: str) -> None:
     arr = np.asarray(value, dtype=float)
     if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
         raise ValueError(
-            f"{name} must be a positive finite number (or array of them); got {value!r}."
+            f"{name} must be a positive finite number (or array of them); got {arr.tolist()}."
         )
 
 
@@ -210,7 +217,7 @@ def _coef(prior: dist.Distribution, p: int) -> Array:
         raise TypeError(
             "prior must be a NumPyro distribution for each weight, e.g. "
             "bayesreg.models.laplace(0.5) or numpyro.distributions.Normal(0, 1); "
-            f"got {type(prior).__name__}."
+            f"got {_describe(prior)}."
         )
     if prior.event_shape == ():
         try:
