@@ -168,7 +168,7 @@ def reference(problem: Any, task: str, params: dict[str, Any]) -> dict[str, Any]
     fits, values = {}, {}
     for name in solvers.REFERENCES[task]:
         module = "numpy" if name == "numpy" else solvers.tool(name).module
-        if not solvers.available(module):
+        if not solvers.available(module) or len(fits) == 2:
             continue
         fits[name] = quiet(lambda name=name: solvers.reference_fit(name, problem, task, params))
         values[name] = np.asarray(solvers.objective(problem, task, params, fits[name]))
