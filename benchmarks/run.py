@@ -71,7 +71,7 @@ FULL_MAP = (
 FULL_SAMPLING = (
     SamplingBenchmark("diabetes", 1000, 1000, samplers.TOOLS),
     SamplingBenchmark("gauss_2000x200", 500, 500, samplers.TOOLS),
-    SamplingBenchmark("gauss_100000x20", 500, 500, samplers.TOOLS),
+    SamplingBenchmark("gauss_100000x20", 150, 150, samplers.TOOLS),
 )
 # the same code paths at sizes that run in seconds (make test); skglm (numba), PyMC and nutpie
 # compile for >10 s each in a fresh process, so the tiny mode leaves them out
