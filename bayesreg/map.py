@@ -360,6 +360,7 @@ def _make_solver(
     """Return ``(step, optimality)`` for the composite problem ``smooth(x) + sum w|x - loc|``."""
     value_and_grad = jax.value_and_grad(smooth)
     eps = jnp.finfo(loc.dtype).eps
+    x_size = loc.shape[0]
 
     def l1(x):
         return jnp.sum(weight * jnp.abs(x - loc))
@@ -456,9 +457,12 @@ def _make_solver(
     def step(state):
         state = fista(state)
         if use_newton:
-            state = jax.lax.cond(
-                state.num_iter % newton_every == newton_every - 1, newton, lambda s: s, state
+            # a Newton step costs about as much as x.shape[0] / 3 proximal-gradient steps: try it
+            # only once that much work has been spent, so easy problems never pay for a Hessian
+            due = (state.num_iter % newton_every == newton_every - 1) & (
+                3 * state.num_iter >= x_size
             )
+            state = jax.lax.cond(due, newton, lambda s: s, state)
         return state._replace(num_iter=state.num_iter + 1)
 
     return step, optimality
@@ -495,15 +499,11 @@ def _solve(
     grad0 = jax.grad(smooth)(x0)
     grad_scale = jnp.maximum(1.0, jnp.max(jnp.abs(grad0)))
     use_newton = x0.shape[0] <= newton_max_dim
-    if use_newton:
-        diag = jnp.diag(jax.hessian(smooth)(x0))
-        metric = jnp.where(jnp.isfinite(diag), diag, 0.0)
-        metric = jnp.maximum(metric, 1e-6 * jnp.max(metric))
-        metric = jnp.where(metric > 0, metric, 1.0)
-    else:
-        metric = jnp.ones_like(x0)
-    metric = metric / jnp.max(metric)
-    step, optimality = _make_solver(smooth, loc, weight, metric, grad_scale, use_newton, 10)
+    metric = _jacobi_metric(smooth, x0)
+    newton_every = max(10, x0.shape[0] // 3)
+    step, optimality = _make_solver(
+        smooth, loc, weight, metric, grad_scale, use_newton, newton_every
+    )
 
     objective0 = smooth(x0) + jnp.sum(weight * jnp.abs(x0 - loc))
     state = _State(
@@ -535,6 +535,32 @@ def _solve(
     final_trace = _trace(model, args, kwargs, _constrain_fn(unravel(state.x)))
     params = {name: final_trace[name]["value"] for name in init}
     return params, state.objective, final_optimality, state.num_iter
+
+
+_EXACT_DIAGONAL_MAX_DIM = 64
+_DIAGONAL_PROBES = 8
+
+
+def _jacobi_metric(smooth: Callable[[Array], Array], x0: Array) -> Array:
+    """Diagonal metric for the proximal steps: |diag of the Hessian| at the start, scaled to <= 1.
+
+    Exact (one Hessian) for small problems; beyond ``_EXACT_DIAGONAL_MAX_DIM`` unknowns a
+    Hutchinson estimate ``mean(v * Hv)`` over Rademacher probes, which costs a few gradients.
+    """
+    size = x0.shape[0]
+    if size <= _EXACT_DIAGONAL_MAX_DIM:
+        diag = jnp.diag(jax.hessian(smooth)(x0))
+    else:
+        probes = jax.random.rademacher(jax.random.PRNGKey(0), (_DIAGONAL_PROBES, size), x0.dtype)
+
+        def hvp(v):
+            return jax.jvp(jax.grad(smooth), (x0,), (v,))[1]
+
+        diag = jnp.mean(probes * jax.vmap(hvp)(probes), axis=0)
+    diag = jnp.where(jnp.isfinite(diag), jnp.abs(diag), 0.0)
+    diag = jnp.maximum(diag, 1e-6 * jnp.max(diag))
+    diag = jnp.where(diag > 0, diag, 1.0)
+    return diag / jnp.max(diag)
 
 
 _CACHE: OrderedDict[Any, Callable] = OrderedDict()
