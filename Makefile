@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint format docs clean
+.PHONY: demo test test-fast lint format docs bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format bayesreg tests benchmarks
 	$(BIN)/ruff check --fix bayesreg tests benchmarks
+
+# The full benchmark run (peers from the bench extra, installed by the stamp above); ~25 min.
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run --out benchmarks/results
 
 # The docs site (also built, strict and offline, by tests/test_docs.py inside `make test`).
 docs: $(STAMP)
