@@ -41,7 +41,7 @@ import pandas as pd
 from jax.sharding import Mesh, PartitionSpec
 from numpyro import handlers
 from numpyro.infer import NUTS, init_to_uniform
-from numpyro.infer.util import log_likelihood
+from numpyro.infer.util import log_likelihood as pointwise_log_likelihood
 
 from . import models
 from ._types import Array
@@ -132,6 +132,7 @@ def sample_posterior(
     progress_bar: bool | None = None,
     target_accept_prob: float = 0.8,
     max_tree_depth: int = 10,
+    log_likelihood: bool = True,
     **model_kwargs: Any,
 ) -> PosteriorResult:
     r"""Draw from the posterior of a NumPyro model, by NUTS or exactly when it is conjugate.
@@ -167,6 +168,10 @@ def sample_posterior(
     max_tree_depth : int
         NUTS builds trajectories of at most ``2**max_tree_depth - 1`` leapfrog steps; draws that
         hit the limit are counted and reported by a :class:`SamplingWarning`.
+    log_likelihood : bool
+        Store the pointwise log-likelihood (``idata.log_likelihood``, what ``arviz.loo`` and
+        ``arviz.waic`` need). It holds ``n_obs x num_chains x num_samples`` numbers: turn it off
+        for large data sets.
     **model_kwargs
         Keyword model arguments (``prior=``, ``sigma=``, ``feature_names=``, ...).
 
@@ -239,13 +244,14 @@ def sample_posterior(
             progress_bar=_progress_enabled(progress_bar),
             target_accept_prob=float(target_accept_prob),
             max_tree_depth=max_tree_depth,
+            log_likelihood=bool(log_likelihood),
         )
     posterior = {name: chains[name] for name in info.latent + info.deterministic if name in chains}
     coords = {"features": list(feature_names)} if feature_names is not None else {}
     idata = az.from_dict(
         posterior=posterior,
         sample_stats=stats,
-        log_likelihood=loglik,
+        log_likelihood=loglik if log_likelihood else None,
         observed_data=info.observed,
         coords=coords,
         dims=info.dims,
@@ -448,6 +454,7 @@ def _build_program(
     progress_bar: bool,
     target_accept_prob: float,
     max_tree_depth: int,
+    log_likelihood: bool,
 ) -> Callable[..., Any]:
     total = num_warmup + num_samples
     report_every = max(total // 50, 1)
@@ -485,7 +492,11 @@ def _build_program(
         _, (z, stats) = jax.lax.scan(step, state, jnp.arange(total))
         z, stats = jax.tree.map(lambda x: x[num_warmup:], (z, stats))
         samples = jax.vmap(kernel.postprocess_fn(args, kwargs))(z)
-        loglik = log_likelihood(model, samples, *args, parallel=True, **kwargs)
+        loglik = (
+            pointwise_log_likelihood(model, samples, *args, parallel=True, **kwargs)
+            if log_likelihood
+            else {}
+        )
         return samples, stats, loglik
 
     chains = jax.vmap(run_chain, in_axes=(0, None))
@@ -514,6 +525,7 @@ def _sample_nuts(
     progress_bar: bool,
     target_accept_prob: float,
     max_tree_depth: int,
+    log_likelihood: bool,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray]]:
     leaves, treedef = jax.tree.flatten((args, kwargs))
     traced_at = tuple(_is_traced(leaf) for leaf in leaves)
@@ -527,6 +539,7 @@ def _sample_nuts(
         "progress_bar": progress_bar,
         "target_accept_prob": target_accept_prob,
         "max_tree_depth": max_tree_depth,
+        "log_likelihood": log_likelihood,
     }
     build = partial(_build_program, model, treedef, static_leaves, traced_at, **settings)
     cache_key = (model, treedef, static_leaves, traced_at, tuple(settings.items()))

@@ -423,3 +423,15 @@ def test_simulation_based_calibration():
         assert counts.sum() == replicates
         pvalue = stats.chisquare(counts).pvalue
         assert pvalue > 1e-3, (name, counts, pvalue)
+
+
+def test_log_likelihood_can_be_left_out_for_large_data(gaussian_problem):
+    d = gaussian_problem
+    kwargs = dict(prior=models.laplace(1.0), num_chains=2, num_warmup=100, num_samples=100)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SamplingWarning)
+        full = sample_posterior(models.linear, d["X"], d["y"], **kwargs)
+        lean = sample_posterior(models.linear, d["X"], d["y"], log_likelihood=False, **kwargs)
+    assert "log_likelihood" in full.idata.groups()
+    assert "log_likelihood" not in lean.idata.groups()
+    np.testing.assert_allclose(lean.samples["coef"], full.samples["coef"], rtol=1e-12)
