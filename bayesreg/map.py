@@ -34,9 +34,9 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, NamedTuple
 
 import jax
@@ -47,6 +47,7 @@ from jax.flatten_util import ravel_pytree
 from numpyro import handlers
 from numpyro.distributions.transforms import biject_to
 
+from ._compile import ProgramCache, SplitArguments, split_arguments
 from ._types import Array, ArrayLike
 from ._validation import prepare_model_arguments
 from .models import ElasticNetPrior
@@ -191,38 +192,6 @@ def _smooth_and_l1(model_trace: dict, l1_sites: frozenset[str]) -> tuple[Array, 
         else:
             log_joint = log_joint + _site_log_prob(site)
     return -log_joint, parts
-
-
-# ---------------------------------------------------------------------------------------------
-# input checks and the split of the model's arguments into traced arrays and static values
-
-
-def _is_dynamic(leaf: Any) -> bool:
-    if isinstance(leaf, bool):
-        return False
-    return isinstance(leaf, np.ndarray | jax.Array | float | np.floating)
-
-
-def _split_leaves(tree: Any, dtype: Any) -> tuple[list, list, Any, tuple]:
-    leaves, treedef = jax.tree_util.tree_flatten(tree)
-    dynamic, static, pattern = [], [], []
-    for leaf in leaves:
-        if _is_dynamic(leaf):
-            array = jnp.asarray(leaf)
-            if jnp.issubdtype(array.dtype, jnp.floating):
-                array = array.astype(dtype)
-            dynamic.append(array)
-            pattern.append(True)
-        else:
-            static.append(leaf)
-            pattern.append(False)
-    return dynamic, static, treedef, tuple(pattern)
-
-
-def _merge_leaves(dynamic: list, static: list, treedef: Any, pattern: tuple) -> Any:
-    dyn, stat = iter(dynamic), iter(static)
-    leaves = [next(dyn) if is_dyn else next(stat) for is_dyn in pattern]
-    return jax.tree_util.tree_unflatten(treedef, leaves)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -470,17 +439,15 @@ def _make_solver(
 
 def _solve(
     model: Callable,
-    treedef: Any,
-    pattern: tuple,
-    static: list,
+    split: SplitArguments,
     l1_sites: frozenset[str],
     newton_max_dim: int,
-    dynamic: list,
+    traced: list,
     init: dict[str, Array],
     tol: Array,
     max_iter: Array,
 ) -> tuple[dict[str, Array], Array, Array, Array]:
-    args, kwargs = _merge_leaves(dynamic, static, treedef, pattern)
+    args, kwargs = split.merge(traced)
     x0, unravel = ravel_pytree(init)
 
     def run(x):
@@ -563,22 +530,7 @@ def _jacobi_metric(smooth: Callable[[Array], Array], x0: Array) -> Array:
     return diag / jnp.max(diag)
 
 
-_CACHE: OrderedDict[Any, Callable] = OrderedDict()
-_CACHE_SIZE = 32
-
-
-def _jitted_solver(key: Any, make: Callable[[], Callable]) -> tuple[Callable, bool]:
-    """Return the cached jitted solver for ``key`` (LRU) and whether it was just made."""
-    if key is None:  # an unhashable static argument: no caching
-        return jax.jit(make()), True
-    solver = _CACHE.pop(key, None)
-    fresh = solver is None
-    if fresh:
-        solver = jax.jit(make())
-    _CACHE[key] = solver
-    while len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
-    return solver, fresh
+_SOLVERS = ProgramCache(size=32)
 
 
 def map_estimate(
@@ -656,37 +608,24 @@ def map_estimate(
         raise ValueError(f"max_iter must be a positive integer; got {max_iter!r}.")
 
     args, kwargs, _ = prepare_model_arguments(model, args, kwargs)
-    dynamic, static, treedef, pattern = _split_leaves((args, kwargs), dtype)
-    concrete_args, concrete_kwargs = _merge_leaves(dynamic, static, treedef, pattern)
+    split = split_arguments((args, kwargs), float_dtype=dtype)
+    concrete_args, concrete_kwargs = split.merge(split.traced)
     setup = _setup(model, concrete_args, concrete_kwargs, init_params)
     init = {k: jnp.asarray(v, dtype) for k, v in setup.init.items()}
 
     def make():
-        return lambda dyn, init, tol, max_iter: _solve(
-            model,
-            treedef,
-            pattern,
-            static,
-            setup.l1_sites,
-            newton_max_dim,
-            dyn,
-            init,
-            tol,
-            max_iter,
-        )
+        # the structure only: the cached program must not keep this call's data alive
+        structure = split._replace(traced=[])
+        return jax.jit(partial(_solve, model, structure, setup.l1_sites, newton_max_dim))
 
-    try:
-        key = (model, treedef, pattern, tuple(static), setup.l1_sites, newton_max_dim)
-        hash(key)
-    except TypeError:
-        key = None
-    solver, fresh = _jitted_solver(key, make)
+    key = (model, *split.key, setup.l1_sites, newton_max_dim)
+    solver, fresh = _SOLVERS.get(key, make)
     if fresh and setup.l1_sites and len(init) > 1:  # structural, so checked once per structure
         _check_l1_parameters_fixed(
             model, concrete_args, concrete_kwargs, setup.init, setup.l1_sites
         )
     params, objective, optimality, num_iter = solver(
-        dynamic, init, jnp.asarray(tol, dtype), jnp.asarray(max_iter, jnp.int32)
+        split.traced, init, jnp.asarray(tol, dtype), jnp.asarray(max_iter, jnp.int32)
     )
     objective = float(objective)
     if not math.isfinite(objective):

@@ -27,7 +27,6 @@ import math
 import os
 import sys
 import warnings
-from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 from typing import Any, NamedTuple
@@ -44,6 +43,7 @@ from numpyro.infer import NUTS, init_to_uniform
 from numpyro.infer.util import log_likelihood as pointwise_log_likelihood
 
 from . import models
+from ._compile import ProgramCache, SplitArguments, split_arguments
 from ._types import Array
 from ._validation import prepare_model_arguments
 
@@ -52,7 +52,6 @@ __all__ = ["PosteriorResult", "SamplingWarning", "sample_posterior"]
 _METHODS = ("auto", "nuts", "exact")
 _RHAT_MAX = 1.01
 _ESS_PER_CHAIN_MIN = 100
-_PROGRAM_CACHE_SIZE = 16
 
 
 class SamplingWarning(UserWarning):
@@ -424,15 +423,8 @@ def _sample_exact(
 # NUTS
 
 
-_PROGRAMS: OrderedDict[Any, Callable[..., Any]] = OrderedDict()
+_PROGRAMS = ProgramCache(size=16)
 _progress: list[Any] = []  # the live tqdm bar of the running program, read by the host callback
-
-
-def _is_traced(leaf: Any) -> bool:
-    """Whether a model-argument leaf is passed to the compiled program as a traced value."""
-    if isinstance(leaf, (bool, np.bool_)):
-        return False
-    return isinstance(leaf, (np.ndarray, jax.Array, float, np.floating, complex))
 
 
 def _progress_tick(step: Array) -> None:
@@ -443,9 +435,7 @@ def _progress_tick(step: Array) -> None:
 
 def _build_program(
     model: Callable[..., Any],
-    treedef: Any,
-    static_leaves: tuple,
-    traced_at: tuple[bool, ...],
+    structure: SplitArguments,
     *,
     num_chains: int,
     num_warmup: int,
@@ -459,13 +449,8 @@ def _build_program(
     total = num_warmup + num_samples
     report_every = max(total // 50, 1)
 
-    def rebuild(traced_leaves: list[Any]) -> tuple[tuple, dict[str, Any]]:
-        traced_iter, static_iter = iter(traced_leaves), iter(static_leaves)
-        leaves = [next(traced_iter) if t else next(static_iter) for t in traced_at]
-        return jax.tree.unflatten(treedef, leaves)
-
     def run_chain(rng_key: Array, traced_leaves: list[Any]) -> tuple[dict, dict, dict]:
-        args, kwargs = rebuild(traced_leaves)
+        args, kwargs = structure.merge(traced_leaves)
         kernel = NUTS(model, target_accept_prob=target_accept_prob, max_tree_depth=max_tree_depth)
         state = kernel.init(rng_key, num_warmup, model_args=args, model_kwargs=kwargs)
 
@@ -527,10 +512,7 @@ def _sample_nuts(
     max_tree_depth: int,
     log_likelihood: bool,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray]]:
-    leaves, treedef = jax.tree.flatten((args, kwargs))
-    traced_at = tuple(_is_traced(leaf) for leaf in leaves)
-    static_leaves = tuple(leaf for leaf, t in zip(leaves, traced_at, strict=True) if not t)
-    traced_leaves = [leaf for leaf, t in zip(leaves, traced_at, strict=True) if t]
+    split = split_arguments((args, kwargs))
     settings = {
         "num_chains": num_chains,
         "num_warmup": num_warmup,
@@ -541,20 +523,10 @@ def _sample_nuts(
         "max_tree_depth": max_tree_depth,
         "log_likelihood": log_likelihood,
     }
-    build = partial(_build_program, model, treedef, static_leaves, traced_at, **settings)
-    cache_key = (model, treedef, static_leaves, traced_at, tuple(settings.items()))
-    try:
-        program = _PROGRAMS.get(cache_key)
-    except TypeError:  # an unhashable static argument: compile without caching
-        program, cache_key = None, None
-    if program is None:
-        program = build()
-        if cache_key is not None:
-            _PROGRAMS[cache_key] = program
-            if len(_PROGRAMS) > _PROGRAM_CACHE_SIZE:
-                _PROGRAMS.popitem(last=False)
-    else:
-        _PROGRAMS.move_to_end(cache_key)
+    # the structure only: the cached program must not keep this call's data alive
+    structure = split._replace(traced=[])
+    build = partial(_build_program, model, structure, **settings)
+    program, _ = _PROGRAMS.get((model, *split.key, tuple(settings.items())), build)
 
     keys = jax.random.split(jax.random.key(seed), num_chains)
     if progress_bar:
@@ -562,7 +534,7 @@ def _sample_nuts(
 
         _progress.append(tqdm(total=num_warmup + num_samples, desc="NUTS", unit="step"))
     try:
-        samples, stats, loglik = jax.device_get(program(keys, traced_leaves))
+        samples, stats, loglik = jax.device_get(program(keys, split.traced))
     finally:
         while _progress:
             _progress.pop().close()
