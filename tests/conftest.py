@@ -11,6 +11,23 @@ import pytest  # noqa: E402
 import bayesreg  # noqa: E402, F401  (enables x64 before any test builds arrays)
 
 
+@pytest.fixture(scope="session")
+def diabetes() -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's diabetes data, as shipped (442 x 10)."""
+    from sklearn.datasets import load_diabetes
+
+    return load_diabetes(return_X_y=True)
+
+
+@pytest.fixture(scope="session")
+def breast_cancer() -> tuple[np.ndarray, np.ndarray]:
+    """Breast cancer (569 x 30), columns standardized (sd with 1/n), 0/1 labels as floats."""
+    from sklearn.datasets import load_breast_cancer
+
+    X, y = load_breast_cancer(return_X_y=True)
+    return (X - X.mean(axis=0)) / X.std(axis=0), y.astype(float)
+
+
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(20261123)

@@ -8,7 +8,6 @@ import numpyro.distributions as dist
 import pandas as pd
 import pytest
 from numpyro.distributions import constraints
-from sklearn.datasets import load_breast_cancer, load_diabetes
 from sklearn.linear_model import (
     ElasticNet,
     Lasso,
@@ -16,7 +15,6 @@ from sklearn.linear_model import (
     PoissonRegressor,
     Ridge,
 )
-from sklearn.preprocessing import StandardScaler
 
 import bayesreg as br
 from bayesreg.map import ConvergenceWarning
@@ -34,17 +32,6 @@ def assert_same_solution(coef, intercept, reference_coef, reference_intercept, r
     assert abs(float(intercept) - float(np.ravel(reference_intercept)[0])) <= rtol * max(
         1.0, abs(float(np.ravel(reference_intercept)[0]))
     )
-
-
-@pytest.fixture(scope="module")
-def diabetes():
-    return load_diabetes(return_X_y=True)
-
-
-@pytest.fixture(scope="module")
-def breast_cancer():
-    X, y = load_breast_cancer(return_X_y=True)
-    return StandardScaler().fit_transform(X), y.astype(float)
 
 
 @pytest.fixture(scope="module")

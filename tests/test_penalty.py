@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
-from sklearn.datasets import load_breast_cancer
 from sklearn.linear_model import ElasticNet, Lasso, LogisticRegression, PoissonRegressor, Ridge
 
 import bayesreg.penalty as penalty
@@ -202,12 +201,6 @@ def gaussian_data():
     sigma = 1.5
     y = 4.0 + X @ w_true + sigma * rng.normal(size=n)
     return X, y, sigma
-
-
-@pytest.fixture(scope="module")
-def breast_cancer():
-    X, y = load_breast_cancer(return_X_y=True)
-    return (X - X.mean(axis=0)) / X.std(axis=0), y.astype(float)
 
 
 def centered(X, y):
