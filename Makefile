@@ -23,12 +23,12 @@ test-fast: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -m "not slow"
 
 lint: $(STAMP)
-	$(BIN)/ruff check bayesreg tests benchmarks
-	$(BIN)/ruff format --check bayesreg tests benchmarks
+	$(BIN)/ruff check bayesreg tests benchmarks notebooks
+	$(BIN)/ruff format --check bayesreg tests benchmarks notebooks
 
 format: $(STAMP)
-	$(BIN)/ruff format bayesreg tests benchmarks
-	$(BIN)/ruff check --fix bayesreg tests benchmarks
+	$(BIN)/ruff format bayesreg tests benchmarks notebooks
+	$(BIN)/ruff check --fix bayesreg tests benchmarks notebooks
 
 # The full benchmark run (peers from the bench extra, installed by the stamp above); ~25 min.
 bench: $(STAMP)
