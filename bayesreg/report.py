@@ -257,11 +257,10 @@ def _geometry_scales(
     alpha = alpha_2 + 0.25 * (alpha_1 - alpha_2)
     l1_norm = abs(c[j] - n * alpha * s) / (Z[:, j] @ Z[:, j])
     taus = np.geomspace(1.0, 1e4, 400)
-    norms = [
-        np.linalg.norm(np.linalg.solve(Z.T @ Z + sigma**2 / tau**2 * np.eye(2), c)) for tau in taus
-    ]
+    ridge_alphas = penalty.ridge_alpha(taus, sigma=sigma)
+    norms = [np.linalg.norm(np.linalg.solve(Z.T @ Z + a * np.eye(2), c)) for a in ridge_alphas]
     tau = float(taus[np.argmin(np.abs(np.asarray(norms) - l1_norm))])
-    return sigma**2 / (n * alpha), tau, columns
+    return penalty.lasso_prior_scale(alpha, sigma=sigma, n=n), tau, columns
 
 
 def _save(fig: plt.Figure, path: Path) -> None:
