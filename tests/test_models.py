@@ -1,5 +1,7 @@
 """The model functions and the elastic-net prior, checked against numerical integration."""
 
+from functools import partial
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -13,10 +15,12 @@ from bayesreg.models import (
     ElasticNetPrior,
     IdentifiabilityWarning,
     elastic_net,
+    gaussian_statistics,
     laplace,
     linear,
     logistic,
     poisson,
+    with_sufficient_statistics,
 )
 
 
@@ -147,3 +151,71 @@ def test_flat_prior_on_weights_with_p_greater_than_n_warns():
                 numpyro.handlers.seed(linear, 0), data={"intercept": 0.0, "coef": np.zeros(5)}
             )
         ).get_trace(X, np.zeros(3), prior=flat)
+
+
+# ---------------------------------------------------------------------------------------------
+# the sufficient-statistics likelihood of `linear`
+
+
+def _log_joint(model, params, *args, **kwargs):
+    log_density, _ = numpyro.infer.util.log_density(model, args, kwargs, params)
+    return float(log_density)
+
+
+@pytest.mark.parametrize(
+    ("sigma", "intercept"),
+    [
+        (3.0, True),
+        (0.7, False),
+        (dist.HalfNormal(2.0), True),
+        (dist.Exponential(1.0), dist.Normal(5.0, 2.0)),
+    ],
+)
+def test_sufficient_statistics_give_the_per_observation_density(sigma, intercept):
+    rng = np.random.default_rng(1)
+    X = rng.normal(loc=3.0, scale=2.0, size=(60, 4))  # off-center columns: the centering matters
+    y = 10.0 + X @ np.array([1.0, -2.0, 0.0, 0.5]) + rng.normal(size=60)
+    stats = gaussian_statistics(X, y)
+    kwargs = {"prior": laplace(1.5), "sigma": sigma, "intercept": intercept}
+    for _ in range(5):
+        params = {"coef": jnp.asarray(rng.normal(size=4))}
+        if intercept is not False:
+            params["intercept"] = jnp.asarray(rng.normal(10.0, 3.0))
+        if isinstance(sigma, dist.Distribution):
+            params["sigma"] = jnp.asarray(rng.uniform(0.5, 3.0))
+        naive = _log_joint(linear, params, X, y, **kwargs)
+        fast = _log_joint(linear, params, X, y, sufficient_statistics=stats, **kwargs)
+        assert fast == pytest.approx(naive, rel=1e-12, abs=1e-9)
+        fast_kwargs = {**kwargs, "sufficient_statistics": stats}
+        grad_naive = jax.grad(partial(_log_density_jax, linear, params, X, y, kwargs))
+        grad_fast = jax.grad(partial(_log_density_jax, linear, params, X, y, fast_kwargs))
+        np.testing.assert_allclose(
+            grad_fast(params["coef"]), grad_naive(params["coef"]), rtol=1e-9, atol=1e-9
+        )
+
+
+def _log_density_jax(model, params, X, y, kwargs, coef):
+    return numpyro.infer.util.log_density(model, (X, y), kwargs, {**params, "coef": coef})[0]
+
+
+def test_sufficient_statistics_apply_only_where_exact_and_cheaper():
+    rng = np.random.default_rng(2)
+    X, y = rng.normal(size=(50, 3)), rng.normal(size=50)
+    kwargs = {"prior": laplace(1.0), "sigma": 1.0}
+    rewritten = with_sufficient_statistics(linear, (X, y), kwargs)
+    assert rewritten is not None
+    stats = rewritten[1]["sufficient_statistics"]
+    Xc = X - X.mean(axis=0)
+    np.testing.assert_allclose(stats.gram, Xc.T @ Xc, rtol=1e-12)
+    assert "sufficient_statistics" not in kwargs  # the caller's dict is left alone
+    # not the Gaussian model, no observations, p >= n, one sigma per observation
+    assert with_sufficient_statistics(logistic, (X, (y > 0).astype(float)), kwargs) is None
+    assert with_sufficient_statistics(linear, (X,), kwargs) is None
+    assert with_sufficient_statistics(linear, (X[:3], y[:3]), kwargs) is None
+    per_obs = {"prior": laplace(1.0), "sigma": np.full(50, 2.0)}
+    assert with_sufficient_statistics(linear, (X, y), per_obs) is None
+    # the MAP cost rule asks for more rows per feature
+    assert with_sufficient_statistics(linear, (X[:7], y[:7]), kwargs) is not None
+    assert (
+        with_sufficient_statistics(linear, (X[:7], y[:7]), kwargs, min_rows_per_feature=2.0) is None
+    )
