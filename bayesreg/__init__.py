@@ -15,13 +15,14 @@ jax.config.update("jax_enable_x64", True)
 from . import data, io, models, penalty, prox  # noqa: E402
 from .compare import ShrinkagePath, compare, compare_summary, predict, shrinkage_path  # noqa: E402
 from .data import design_from_formula, load_csv  # noqa: E402
-from .map import ConvergenceWarning, MapResult, map_estimate  # noqa: E402
+from .map import ConvergenceWarning, MapPath, MapResult, map_estimate, map_path  # noqa: E402
 from .models import IdentifiabilityWarning  # noqa: E402
 from .sample import PosteriorResult, SamplingWarning, sample_posterior  # noqa: E402
 
 __all__ = [
     "ConvergenceWarning",
     "IdentifiabilityWarning",
+    "MapPath",
     "MapResult",
     "PosteriorResult",
     "SamplingWarning",
@@ -33,6 +34,7 @@ __all__ = [
     "io",
     "load_csv",
     "map_estimate",
+    "map_path",
     "models",
     "penalty",
     "predict",

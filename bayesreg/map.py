@@ -47,13 +47,13 @@ from jax.flatten_util import ravel_pytree
 from numpyro import handlers
 from numpyro.distributions.transforms import biject_to
 
-from ._compile import ProgramCache, SplitArguments, split_arguments
+from ._compile import ProgramCache, SplitArguments, is_traced, split_arguments
 from ._types import Array, ArrayLike
-from ._validation import prepare_model_arguments
+from ._validation import check_argument, prepare_model_arguments
 from .models import ElasticNetPrior, with_sufficient_statistics
 from .prox import prox_lasso
 
-__all__ = ["ConvergenceWarning", "MapResult", "map_estimate"]
+__all__ = ["ConvergenceWarning", "MapPath", "MapResult", "map_estimate", "map_path"]
 
 
 class ConvergenceWarning(UserWarning):
@@ -325,6 +325,7 @@ def _make_solver(
     grad_scale: Array,
     use_newton: bool,
     newton_every: int,
+    warm: Array,
 ) -> tuple[Callable, Callable]:
     """Return ``(step, optimality)`` for the composite problem ``smooth(x) + sum w|x - loc|``."""
     value_and_grad = jax.value_and_grad(smooth)
@@ -377,13 +378,8 @@ def _make_solver(
             x_new, x_prev, momentum_next, lipschitz, objective, state.optimality, state.num_iter
         )
 
-    def newton(state):
-        x = state.x
-        grad = jax.grad(smooth)(x)
+    def eigh_direction(x, free, rhs):
         hess = jax.hessian(smooth)(x)
-        free = (weight == 0) | (x != loc)
-        sign = jnp.sign(x - loc)
-        rhs = jnp.where(free, grad + weight * sign, 0.0)
         both = free[:, None] & free[None, :]
         hess_free = jnp.where(both, hess, jnp.eye(x.shape[0], dtype=x.dtype))
         # Newton step through the eigen-decomposition: exact along clearly positive curvature;
@@ -394,7 +390,15 @@ def _make_solver(
         largest = jnp.max(jnp.abs(curvature))
         keep = curvature > 100.0 * x.shape[0] * eps * largest  # numerically non-zero
         inverse = 1.0 / jnp.where(keep, curvature, 1e-9 * largest)
-        direction = -basis @ (inverse * (basis.T @ rhs))
+        return -basis @ (inverse * (basis.T @ rhs))
+
+    def newton(state):
+        x = state.x
+        grad = jax.grad(smooth)(x)
+        free = (weight == 0) | (x != loc)
+        sign = jnp.sign(x - loc)
+        rhs = jnp.where(free, grad + weight * sign, 0.0)
+        direction = eigh_direction(x, free, rhs)
         direction = jnp.where(free, direction, 0.0)
 
         def candidate(alpha):
@@ -427,9 +431,13 @@ def _make_solver(
         state = fista(state)
         if use_newton:
             # a Newton step costs about as much as x.shape[0] / 3 proximal-gradient steps: try it
-            # only once that much work has been spent, so easy problems never pay for a Hessian
-            due = (state.num_iter % newton_every == newton_every - 1) & (
-                3 * state.num_iter >= x_size
+            # only once that much work has been spent, so easy problems never pay for a Hessian;
+            # from a warm start (a path) the support is usually right already: try it at once
+            due = jnp.where(
+                warm,
+                state.num_iter % newton_every == 0,
+                (state.num_iter % newton_every == newton_every - 1)
+                & (3 * state.num_iter >= x_size),
             )
             state = jax.lax.cond(due, newton, lambda s: s, state)
         return state._replace(num_iter=state.num_iter + 1)
@@ -437,17 +445,28 @@ def _make_solver(
     return step, optimality
 
 
-def _solve(
+def _merge(split: SplitArguments, traced: list) -> tuple[tuple, dict]:
+    """``(args, kwargs)`` from the split of ``(args, kwargs, path_kwargs)``."""
+    args, kwargs, path_kwargs = split.merge(traced)
+    return args, {**kwargs, **path_kwargs}
+
+
+def _solve_from(
     model: Callable,
     split: SplitArguments,
     l1_sites: frozenset[str],
     newton_max_dim: int,
     traced: list,
     init: dict[str, Array],
+    x_start: Array,
     tol: Array,
     max_iter: Array,
-) -> tuple[dict[str, Array], Array, Array, Array]:
-    args, kwargs = split.merge(traced)
+) -> tuple[Array, dict[str, Array], Array, Array, Array]:
+    """Solve from ``x_start``; ``init`` (the default start) sets the certificate's scale.
+
+    Returns ``(x, params, objective, optimality, num_iter)``.
+    """
+    args, kwargs = _merge(split, traced)
     x0, unravel = ravel_pytree(init)
 
     def run(x):
@@ -463,19 +482,28 @@ def _solve(
     loc = jnp.where(weight > 0, loc, 0.0).astype(x0.dtype)
     weight = weight.astype(x0.dtype)
 
+    # the certificate is relative to the gradient at the default start, so that a warm start (a
+    # path) is held to the same standard as a cold map_estimate
     grad0 = jax.grad(smooth)(x0)
     grad_scale = jnp.maximum(1.0, jnp.max(jnp.abs(grad0)))
     use_newton = x0.shape[0] <= newton_max_dim
-    metric = _jacobi_metric(smooth, x0)
+    metric = _jacobi_metric(smooth, x_start)
     newton_every = max(10, x0.shape[0] // 3)
     step, optimality = _make_solver(
-        smooth, loc, weight, metric, grad_scale, use_newton, newton_every
+        smooth,
+        loc,
+        weight,
+        metric,
+        grad_scale,
+        use_newton,
+        newton_every,
+        jnp.any(x_start != x0),
     )
 
-    objective0 = smooth(x0) + jnp.sum(weight * jnp.abs(x0 - loc))
+    objective0 = smooth(x_start) + jnp.sum(weight * jnp.abs(x_start - loc))
     state = _State(
-        x0,
-        x0,
+        x_start,
+        x_start,
         jnp.ones((), x0.dtype),
         jnp.ones((), x0.dtype),
         objective0,
@@ -501,10 +529,61 @@ def _solve(
     final_optimality = optimality(state.x)
     final_trace = _trace(model, args, kwargs, _constrain_fn(unravel(state.x)))
     params = {name: final_trace[name]["value"] for name in init}
-    return params, state.objective, final_optimality, state.num_iter
+    return state.x, params, state.objective, final_optimality, state.num_iter
+
+
+def _solve(
+    model: Callable,
+    split: SplitArguments,
+    l1_sites: frozenset[str],
+    newton_max_dim: int,
+    traced: list,
+    init: dict[str, Array],
+    tol: Array,
+    max_iter: Array,
+) -> tuple[dict[str, Array], Array, Array, Array]:
+    x0, _ = ravel_pytree(init)
+    solution = _solve_from(model, split, l1_sites, newton_max_dim, traced, init, x0, tol, max_iter)
+    return solution[1:]
+
+
+def _solve_path(
+    model: Callable,
+    split: SplitArguments,
+    l1_sites: frozenset[str],
+    newton_max_dim: int,
+    method: str,
+    traced: list,
+    varying: list,
+    init: dict[str, Array],
+    tol: Array,
+    max_iter: Array,
+) -> tuple[dict[str, Array], Array, Array, Array]:
+    """Solve at every point of a path: the trailing ``len(varying)`` traced leaves vary."""
+    x0, _ = ravel_pytree(init)
+    fixed = traced[: len(traced) - len(varying)]
+
+    def solve_at(x_start, point):
+        return _solve_from(
+            model, split, l1_sites, newton_max_dim, fixed + list(point), init, x_start, tol,
+            max_iter,
+        )  # fmt: skip
+
+    if method == "warm_start":
+
+        def step(x_start, point):
+            x, *rest = solve_at(x_start, point)
+            return x, tuple(rest)
+
+        _, out = jax.lax.scan(step, x0, varying)
+        return out
+    return tuple(jax.vmap(lambda point: solve_at(x0, point)[1:])(varying))
 
 
 _EXACT_DIAGONAL_MAX_DIM = 64
+# a single solve uses the Gaussian sufficient statistics up to this many features (a path, which
+# reuses them for every point, up to models' own limit)
+_SINGLE_SOLVE_MAX_FEATURES = 64
 _DIAGONAL_PROBES = 8
 
 
@@ -597,23 +676,16 @@ def map_estimate(
     >>> bool(fit.converged), int((fit.params["coef"] == 0).sum()) > 0
     (True, True)
     """
-    if not callable(model):
-        raise TypeError(f"model must be a NumPyro model function; got {type(model).__name__}.")
-    dtype = _check_dtype(dtype)
-    if tol is None:
-        tol = 1e-10 if dtype == jnp.float64 else 1e-4
-    if not (isinstance(tol, int | float) and math.isfinite(tol) and tol > 0):
-        raise ValueError(f"tol must be a positive finite number; got {tol!r}.")
-    if isinstance(max_iter, bool) or not isinstance(max_iter, int | np.integer) or max_iter < 1:
-        raise ValueError(f"max_iter must be a positive integer; got {max_iter!r}.")
-
+    dtype, tol = _check_options(model, dtype, tol, max_iter)
     args, kwargs, _ = prepare_model_arguments(model, args, kwargs)
     # a Gaussian likelihood through X'X (same objective, O(p²) per gradient) when that is cheaper:
-    # the Gram matrix costs n p² once, each gradient through X 2np, and a solve takes tens of them
-    rewritten = with_sufficient_statistics(model, args, kwargs, min_rows_per_feature=2.0)
+    # the statistics cost n p² once, a gradient through X 2np, and one solve takes tens of them
+    rewritten = with_sufficient_statistics(
+        model, args, kwargs, min_rows_per_feature=2.0, max_features=_SINGLE_SOLVE_MAX_FEATURES
+    )
     solve_args, solve_kwargs = rewritten if rewritten is not None else (args, kwargs)
-    split = split_arguments((solve_args, solve_kwargs), float_dtype=dtype)
-    concrete_args, concrete_kwargs = split.merge(split.traced)
+    split = split_arguments((solve_args, solve_kwargs, {}), float_dtype=dtype)
+    concrete_args, concrete_kwargs = _merge(split, split.traced)
     setup = _setup(model, concrete_args, concrete_kwargs, init_params)
     init = {k: jnp.asarray(v, dtype) for k, v in setup.init.items()}
 
@@ -632,13 +704,7 @@ def map_estimate(
         split.traced, init, jnp.asarray(tol, dtype), jnp.asarray(max_iter, jnp.int32)
     )
     objective = float(objective)
-    if not math.isfinite(objective):
-        raise FloatingPointError(
-            f"the objective became {objective} during the MAP solve (iteration {int(num_iter)}): "
-            "the model's log density is NaN or infinite there and no shorter step avoids it "
-            "(an overflow, a log of a negative number, an improper posterior). Rescale the "
-            "data, use proper priors, or pass init_params to start elsewhere."
-        )
+    _raise_if_not_finite(objective, int(num_iter))
     optimality = float(optimality)
     converged = optimality <= tol
     if not converged:
@@ -660,6 +726,289 @@ def map_estimate(
         args=args,
         kwargs=kwargs,
     )
+
+
+@dataclass(frozen=True)
+class MapPath:
+    """MAP estimates along a path of model arguments, as returned by :func:`map_path`.
+
+    Attributes
+    ----------
+    path : dict of str to list
+        The keyword arguments that vary: name -> the ``k`` values, in the order solved.
+    params : dict of str to numpy.ndarray
+        Latent site name -> MAP values, with a leading axis of length ``k``.
+    objective, optimality : numpy.ndarray
+        Per point, shape ``(k,)``; as in :class:`MapResult`.
+    num_iter : numpy.ndarray
+        Proximal-gradient iterations per point, shape ``(k,)``.
+    converged : numpy.ndarray
+        Whether each point's optimality certificate met ``tolerance``, shape ``(k,)``.
+    tolerance : float
+        The tolerance every point was held to (the same standard as :func:`map_estimate`).
+    method : str
+        ``"warm_start"`` or ``"vmap"``.
+    model, args, kwargs
+        The model function and its fixed arguments.
+
+    ``len(path_result)`` is ``k`` and ``path_result[i]`` is the :class:`MapResult` of point ``i``
+    (for :func:`bayesreg.predict`, :func:`bayesreg.compare`, ...).
+    """
+
+    path: dict[str, list]
+    params: dict[str, np.ndarray]
+    objective: np.ndarray
+    optimality: np.ndarray
+    num_iter: np.ndarray
+    converged: np.ndarray
+    tolerance: float
+    method: str
+    model: Callable | None = None
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return int(self.objective.shape[0])
+
+    def __getitem__(self, i: int) -> MapResult:
+        index = range(len(self))[i]  # IndexError for a point outside the path
+        return MapResult(
+            params={name: jnp.asarray(value[index]) for name, value in self.params.items()},
+            objective=float(self.objective[index]),
+            num_iter=int(self.num_iter[index]),
+            converged=bool(self.converged[index]),
+            optimality=float(self.optimality[index]),
+            tolerance=self.tolerance,
+            model=self.model,
+            args=self.args,
+            kwargs={**self.kwargs, **{k: v[index] for k, v in self.path.items()}},
+        )
+
+    def __repr__(self) -> str:
+        shapes = {k: tuple(np.shape(v)) for k, v in self.params.items()}
+        return (
+            f"MapPath(path={list(self.path)}, points={len(self)}, params={shapes}, "
+            f"method={self.method!r}, all_converged={bool(np.all(self.converged))})"
+        )
+
+
+_PATH_METHODS = ("warm_start", "vmap")
+
+
+def _path_values(path: Any, kwargs: Mapping[str, Any]) -> dict[str, list]:
+    example = "e.g. path={'prior': [bayesreg.models.laplace(b) for b in scales]}"
+    if not isinstance(path, Mapping) or not path:
+        raise TypeError(
+            "path must be a non-empty dict of keyword argument name -> sequence of values, "
+            f"{example}; got {type(path).__name__}."
+        )
+    values: dict[str, list] = {}
+    for name, sequence in path.items():
+        if not isinstance(name, str):
+            raise TypeError(f"path keys must be keyword argument names (str); got {name!r}.")
+        if name in kwargs:
+            raise ValueError(
+                f"'{name}' is given both in path and as a keyword argument; give it once."
+            )
+        if isinstance(sequence, str | bytes | Mapping) or not hasattr(sequence, "__len__"):
+            raise TypeError(
+                f"path['{name}'] must be a sequence (list, tuple, 1-d array) of values, {example}; "
+                f"got {type(sequence).__name__}."
+            )
+        values[name] = list(sequence)
+    lengths = {name: len(v) for name, v in values.items()}
+    if len(set(lengths.values())) != 1 or 0 in lengths.values():
+        raise ValueError(
+            f"every path entry must hold the same positive number of values; got lengths {lengths}."
+        )
+    return values
+
+
+def _stack_path(values: dict[str, list], dtype: Any) -> tuple[dict[str, Any], list[Array]]:
+    """Check that every point has one structure; stack the traced leaves along a new axis."""
+    first = {name: v[0] for name, v in values.items()}
+    leaves0, treedef0 = jax.tree_util.tree_flatten(first)
+    traced_at = [is_traced(leaf) for leaf in leaves0]
+    columns: list[list] = [[] for _ in leaves0]
+    k = len(next(iter(values.values())))
+    for i in range(k):
+        point = {name: v[i] for name, v in values.items()}
+        leaves, treedef = jax.tree_util.tree_flatten(point)
+        same = treedef == treedef0 and [is_traced(leaf) for leaf in leaves] == traced_at
+        if same:
+            for j, (leaf, leaf0) in enumerate(zip(leaves, leaves0, strict=True)):
+                if not traced_at[j]:
+                    same = same and _static_equal(leaf, leaf0)
+                elif np.shape(leaf) != np.shape(leaf0):
+                    same = False
+                columns[j].append(leaf)
+        if not same:
+            raise ValueError(
+                f"the path's values must share one structure (the same distribution type, "
+                f"argument shapes and non-array settings); point {i} ({point!r}) differs from "
+                f"point 0 ({first!r})."
+            )
+    stacked = []
+    for column, traced in zip(columns, traced_at, strict=True):
+        if traced:
+            array = jnp.asarray(np.stack([np.asarray(leaf) for leaf in column]))
+            if jnp.issubdtype(array.dtype, jnp.floating):
+                array = array.astype(dtype)
+            stacked.append(array)
+    return first, stacked
+
+
+def _static_equal(a: Any, b: Any) -> bool:
+    try:
+        return bool(a is b or a == b)
+    except Exception:  # e.g. an array-valued comparison
+        return False
+
+
+def map_path(
+    model: Callable,
+    *args: Any,
+    path: Mapping[str, Any],
+    method: str = "warm_start",
+    tol: float | None = None,
+    max_iter: int = 20_000,
+    init_params: Mapping[str, ArrayLike] | None = None,
+    dtype: str | Any = "float64",
+    newton_max_dim: int = 500,
+    **kwargs: Any,
+) -> MapPath:
+    r"""MAP estimates over a grid of model arguments (a regularization path), in one compiled run.
+
+    Each point is exactly the :func:`map_estimate` of the model with those arguments, held to the
+    same optimality certificate, but the whole grid is one call of one compiled program: no Python
+    work, data transfer or dispatch per point.
+
+    Parameters
+    ----------
+    model : callable
+        A NumPyro model function.
+    *args, **kwargs
+        Fixed model arguments, as for :func:`map_estimate`.
+    path : dict of str to sequence
+        Keyword arguments that vary: name -> ``k`` values, all of one structure (e.g. the same
+        distribution type with scalar parameters). Several names vary together, point by point.
+        Example: ``path={"prior": [bayesreg.models.laplace(b) for b in scales]}``.
+    method : {"warm_start", "vmap"}
+        ``"warm_start"`` (default): the points are solved in the given order, each starting from
+        the previous solution (a ``lax.scan``); order them from strong to weak shrinkage (small
+        to large prior scales, as ``lasso_path`` goes from large to small ``alpha``).
+        ``"vmap"``: all points at once from the default start (a batched solve). The default is
+        the faster of the two in our benchmarks (``benchmarks/``, README "Performance").
+    tol, max_iter, init_params, dtype, newton_max_dim
+        As for :func:`map_estimate`; ``init_params`` is the start of the first point (of every
+        point with ``"vmap"``).
+
+    Returns
+    -------
+    MapPath
+        Parameters with a leading axis over the path; ``result[i]`` is the :class:`MapResult` of
+        point ``i``. One :class:`ConvergenceWarning` names the points that missed the tolerance.
+
+    Examples
+    --------
+    >>> import numpy as np, bayesreg as br
+    >>> from sklearn.datasets import load_diabetes
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> scales = np.geomspace(1.0, 1000.0, 20)
+    >>> fits = br.map_path(br.models.linear, X, y, sigma=55.0,
+    ...                    path={"prior": [br.models.laplace(b) for b in scales]})
+    >>> fits.params["coef"].shape, int((fits.params["coef"][0] == 0).sum())
+    ((20, 10), 10)
+    """
+    dtype, tol = _check_options(model, dtype, tol, max_iter)
+    if method not in _PATH_METHODS:
+        raise ValueError(f"method must be one of {_PATH_METHODS}; got {method!r}.")
+    values = _path_values(path, kwargs)
+    args, kwargs, _ = prepare_model_arguments(model, args, kwargs)
+    for name, sequence in values.items():
+        values[name] = [
+            check_argument(value, f"path['{name}'][{i}]") for i, value in enumerate(sequence)
+        ]
+    first, varying = _stack_path(values, dtype)
+    # many solves share the Gram matrix: worth it as soon as a gradient through it is cheaper
+    rewritten = with_sufficient_statistics(model, args, {**kwargs, **first})
+    if rewritten is not None:
+        solve_args = rewritten[0]
+        solve_kwargs = {k: v for k, v in rewritten[1].items() if k not in first}
+    else:
+        solve_args, solve_kwargs = args, kwargs
+    split = split_arguments((solve_args, solve_kwargs, first), float_dtype=dtype)
+    concrete_args, concrete_kwargs = _merge(split, split.traced)
+    setup = _setup(model, concrete_args, concrete_kwargs, init_params)
+    init = {k: jnp.asarray(v, dtype) for k, v in setup.init.items()}
+
+    def make():
+        structure = split._replace(traced=[])
+        return jax.jit(
+            partial(_solve_path, model, structure, setup.l1_sites, newton_max_dim, method)
+        )
+
+    key = ("path", method, model, *split.key, setup.l1_sites, newton_max_dim)
+    solver, fresh = _SOLVERS.get(key, make)
+    if fresh and setup.l1_sites and len(init) > 1:
+        _check_l1_parameters_fixed(
+            model, concrete_args, concrete_kwargs, setup.init, setup.l1_sites
+        )
+    params, objective, optimality, num_iter = jax.device_get(
+        solver(
+            split.traced, varying, init, jnp.asarray(tol, dtype), jnp.asarray(max_iter, jnp.int32)
+        )
+    )
+    for i in np.flatnonzero(~np.isfinite(objective))[:1]:
+        _raise_if_not_finite(float(objective[i]), int(num_iter[i]), f" at path point {i}")
+    converged = np.asarray(optimality) <= tol
+    if not np.all(converged):
+        missed = np.flatnonzero(~converged)
+        warnings.warn(
+            f"map_path: {missed.size} of {converged.size} points did not converge (points "
+            f"{missed[:10].tolist()}{' ...' if missed.size > 10 else ''}; worst optimality "
+            f"{float(np.max(optimality)):.2e} > tol {tol:.1e}). Increase max_iter, standardize "
+            "the columns of X, or loosen tol.",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+    return MapPath(
+        path=values,
+        params={name: np.asarray(value) for name, value in params.items()},
+        objective=np.asarray(objective, dtype=float),
+        optimality=np.asarray(optimality, dtype=float),
+        num_iter=np.asarray(num_iter, dtype=int),
+        converged=converged,
+        tolerance=float(tol),
+        method=method,
+        model=model,
+        args=args,
+        kwargs=kwargs,
+    )
+
+
+def _check_options(model: Any, dtype: Any, tol: Any, max_iter: Any) -> tuple[Any, float]:
+    """Validate the solver options shared by :func:`map_estimate` and :func:`map_path`."""
+    if not callable(model):
+        raise TypeError(f"model must be a NumPyro model function; got {type(model).__name__}.")
+    dtype = _check_dtype(dtype)
+    if tol is None:
+        tol = 1e-10 if dtype == jnp.float64 else 1e-4
+    if not (isinstance(tol, int | float) and math.isfinite(tol) and tol > 0):
+        raise ValueError(f"tol must be a positive finite number; got {tol!r}.")
+    if isinstance(max_iter, bool) or not isinstance(max_iter, int | np.integer) or max_iter < 1:
+        raise ValueError(f"max_iter must be a positive integer; got {max_iter!r}.")
+    return dtype, tol
+
+
+def _raise_if_not_finite(objective: float, num_iter: int, where: str = "") -> None:
+    if not math.isfinite(objective):
+        raise FloatingPointError(
+            f"the objective became {objective} during the MAP solve{where} (iteration "
+            f"{num_iter}): the model's log density is NaN or infinite there and no shorter step "
+            "avoids it (an overflow, a log of a negative number, an improper posterior). Rescale "
+            "the data, use proper priors, or pass init_params to start elsewhere."
+        )
 
 
 def _check_dtype(dtype: Any) -> Any:

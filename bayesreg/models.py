@@ -325,38 +325,44 @@ def _linear_predictor(
 
 
 class GaussianStatistics(NamedTuple):
-    r"""Sufficient statistics of ``y ~ Normal(b + X w, sigma)``, centered for accuracy.
+    r"""Sufficient statistics of ``y ~ Normal(b + X w, sigma)``, in a numerically stable form.
 
-    With :math:`\bar x, \bar y` the column and response means, :math:`X_c = X - \bar x` and
-    :math:`y_c = y - \bar y`, the residual sum of squares is
+    With :math:`\bar x, \bar y` the column and response means, :math:`X_c = X - \bar x`,
+    :math:`y_c = y - \bar y` and a square root :math:`R^\top R = X_c^\top X_c` (Cholesky, or
+    from the eigen-decomposition when the columns are collinear), :math:`R^\top t = X_c^\top y_c`,
+    the residual sum of squares is
 
     .. math::
 
-        \mathrm{RSS}(w, b) = y_c^\top y_c - 2 w^\top X_c^\top y_c + w^\top X_c^\top X_c w
+        \mathrm{RSS}(w, b) = \lVert R w - t \rVert^2 + \mathrm{RSS}_{\min}
         + n\,(\bar y - b - \bar x^\top w)^2
 
     (the cross terms vanish because the centered columns sum to zero), so a log-likelihood or its
-    gradient costs :math:`O(p^2)` instead of :math:`O(np)`. Built by :func:`gaussian_statistics`.
+    gradient costs :math:`O(p^2)` instead of :math:`O(np)`. Written as a sum of squares rather than
+    :math:`y^\top y - 2 w^\top X^\top y + w^\top X^\top X w`, differences of the objective keep
+    their accuracy (no cancellation against :math:`y^\top y`), which the solvers' line searches
+    need. Built by :func:`gaussian_statistics`.
     """
 
-    gram: Array  # X_c' X_c, (p, p)
-    xty: Array  # X_c' y_c, (p,)
-    yty: Array  # y_c' y_c, ()
+    root: Array  # R, (p, p), R'R = X_c'X_c
+    target: Array  # t, (p,), R't = X_c'y_c
+    rss_min: Array  # ()
     x_mean: Array  # (p,)
     y_mean: Array  # ()
     n: Array  # number of observations, as a float ()
 
 
 def gaussian_statistics(X: ArrayLike, y: ArrayLike) -> GaussianStatistics:
-    """Compute :class:`GaussianStatistics` once, with NumPy (``O(n p²)`` time, ``O(p²)`` memory).
+    """Compute :class:`GaussianStatistics` once with NumPy: ``O(n p² + p³)`` time, ``O(p²)`` memory.
 
     Examples
     --------
     >>> import numpy as np
-    >>> X, y = np.arange(6.0).reshape(3, 2), np.array([1.0, 0.0, 2.0])
+    >>> X, y = np.arange(6.0).reshape(3, 2) ** 1.5, np.array([1.0, 0.0, 2.0])
     >>> s = gaussian_statistics(X, y)
     >>> w, b = np.array([0.5, -0.25]), 0.1
-    >>> rss = s.yty - 2 * w @ s.xty + w @ s.gram @ w + s.n * (s.y_mean - b - s.x_mean @ w) ** 2
+    >>> fit = np.sum((s.root @ w - s.target) ** 2) + s.rss_min
+    >>> rss = fit + s.n * (s.y_mean - b - s.x_mean @ w) ** 2
     >>> bool(np.isclose(rss, np.sum((y - b - X @ w) ** 2)))
     True
     """
@@ -364,10 +370,20 @@ def gaussian_statistics(X: ArrayLike, y: ArrayLike) -> GaussianStatistics:
     y = np.asarray(y, dtype=np.float64)
     x_mean, y_mean = X.mean(axis=0), y.mean()
     Xc, yc = X - x_mean, y - y_mean
+    gram, xty = Xc.T @ Xc, Xc.T @ yc
+    try:
+        root = np.linalg.cholesky(gram).T  # upper triangular, R'R = gram
+        target = np.linalg.solve(root.T, xty)
+    except np.linalg.LinAlgError:  # collinear (or constant) columns: a square root that exists
+        curvature, basis = np.linalg.eigh(gram)
+        keep = curvature > curvature.max() * gram.shape[0] * np.finfo(float).eps
+        sqrt = np.sqrt(np.where(keep, curvature, 0.0))
+        root = sqrt[:, None] * basis.T
+        target = np.where(keep, (basis.T @ xty) / np.where(keep, sqrt, 1.0), 0.0)
     return GaussianStatistics(
-        gram=Xc.T @ Xc,
-        xty=Xc.T @ yc,
-        yty=np.asarray(yc @ yc),
+        root=root,
+        target=target,
+        rss_min=np.asarray(max(float(yc @ yc - target @ target), 0.0)),
         x_mean=x_mean,
         y_mean=np.asarray(y_mean),
         n=np.asarray(float(X.shape[0])),
@@ -380,13 +396,18 @@ _STATISTICS_MAX_FEATURES = 4096
 
 
 def with_sufficient_statistics(
-    model: Callable, args: tuple, kwargs: dict[str, Any], *, min_rows_per_feature: float = 1.0
+    model: Callable,
+    args: tuple,
+    kwargs: dict[str, Any],
+    *,
+    min_rows_per_feature: float = 1.0,
+    max_features: int = _STATISTICS_MAX_FEATURES,
 ) -> tuple[tuple, dict[str, Any]] | None:
     """``(args, kwargs)`` that make :func:`linear` use :class:`GaussianStatistics`, or ``None``.
 
     Applies to :func:`linear` with observed ``y``, one noise scale for every observation (a float
-    or a scalar prior) and ``n > min_rows_per_feature * p``, ``p <= 4096``. The log density is the
-    same function of the parameters (to rounding); only its cost changes. Used by
+    or a scalar prior), ``n > min_rows_per_feature * (p + 1)`` and ``p <= max_features``. The log
+    density is the same function of the parameters (to rounding); only its cost changes. Used by
     :func:`bayesreg.map_estimate` and :func:`bayesreg.sample_posterior`.
     """
     if model is not linear or "sufficient_statistics" in kwargs or len(args) > 2:
@@ -398,7 +419,7 @@ def with_sufficient_statistics(
     if np.ndim(X) != 2 or np.ndim(y) != 1 or np.shape(y)[0] != np.shape(X)[0]:
         return None  # the model itself reports the mistake
     n, p = np.shape(X)
-    if p > _STATISTICS_MAX_FEATURES or n <= min_rows_per_feature * (p + 1):
+    if p > max_features or n <= min_rows_per_feature * (p + 1):
         return None
     sigma = kwargs.get("sigma", 1.0)
     if isinstance(sigma, dist.Distribution):
@@ -413,8 +434,7 @@ def _gaussian_log_likelihood(
     stats: GaussianStatistics, coef: Array, offset: Array | float, noise: Array | float
 ) -> Array:
     resid_mean = stats.y_mean - offset - stats.x_mean @ coef
-    rss = stats.yty - 2.0 * coef @ stats.xty + coef @ (stats.gram @ coef) + stats.n * resid_mean**2
-    rss = jnp.maximum(rss, 0.0)  # rounding can take an exact fit a hair below zero
+    rss = jnp.sum((stats.root @ coef - stats.target) ** 2) + stats.rss_min + stats.n * resid_mean**2
     return (
         -0.5 * stats.n * math.log(2.0 * math.pi) - stats.n * jnp.log(noise) - 0.5 * rss / noise**2
     )

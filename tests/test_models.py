@@ -206,7 +206,7 @@ def test_sufficient_statistics_apply_only_where_exact_and_cheaper():
     assert rewritten is not None
     stats = rewritten[1]["sufficient_statistics"]
     Xc = X - X.mean(axis=0)
-    np.testing.assert_allclose(stats.gram, Xc.T @ Xc, rtol=1e-12)
+    np.testing.assert_allclose(stats.root.T @ stats.root, Xc.T @ Xc, rtol=1e-12)
     assert "sufficient_statistics" not in kwargs  # the caller's dict is left alone
     # not the Gaussian model, no observations, p >= n, one sigma per observation
     assert with_sufficient_statistics(logistic, (X, (y > 0).astype(float)), kwargs) is None
@@ -214,7 +214,7 @@ def test_sufficient_statistics_apply_only_where_exact_and_cheaper():
     assert with_sufficient_statistics(linear, (X[:3], y[:3]), kwargs) is None
     per_obs = {"prior": laplace(1.0), "sigma": np.full(50, 2.0)}
     assert with_sufficient_statistics(linear, (X, y), per_obs) is None
-    # the MAP cost rule asks for more rows per feature
+    # the single-solve cost rule asks for more rows per feature
     assert with_sufficient_statistics(linear, (X[:7], y[:7]), kwargs) is not None
     assert (
         with_sufficient_statistics(linear, (X[:7], y[:7]), kwargs, min_rows_per_feature=2.0) is None
