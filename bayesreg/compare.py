@@ -16,9 +16,10 @@ import numpy as np
 import pandas as pd
 from numpyro.infer import Predictive
 
+from . import map as _map
 from . import models
 from ._types import ArrayLike
-from .map import MapResult, map_estimate
+from .map import MapResult
 from .sample import PosteriorResult, _scalar_items, sample_posterior
 
 __all__ = [
@@ -316,7 +317,8 @@ def shrinkage_path(
         Known noise standard deviation.
     map_path : ArrayLike, optional
         MAP weights, shape ``(len(scales), p)``, if already computed (e.g. by
-        ``sklearn.linear_model.lasso_path``); by default :func:`bayesreg.map_estimate` finds them.
+        ``sklearn.linear_model.lasso_path``); by default :func:`bayesreg.map_path` finds them
+        (one compiled, warm-started run over the grid).
     prob : float
         Mass of the equal-tailed credible band.
     num_chains, num_warmup, num_samples, seed
@@ -347,15 +349,19 @@ def shrinkage_path(
                 f"map_path must have shape (len(scales), p) = {(scales.size, X.shape[1])}; "
                 f"got {map_path.shape}."
             )
-    maps, medians, lows, highs = [], [], [], []
+    priors = [_PRIORS[prior](float(scale)) for scale in scales]
+    if map_path is None:
+        # one compiled run over the grid, warm-started from the smallest scale (most shrinkage)
+        order = np.argsort(scales)
+        fits = _map.map_path(
+            models.linear, X, y, sigma=sigma, path={"prior": [priors[k] for k in order]}
+        )
+        map_path = np.empty((scales.size, X.shape[1]))
+        map_path[order] = fits.params["coef"]
+    medians, lows, highs = [], [], []
     tail = 100 * (1.0 - prob) / 2.0
-    for k, scale in enumerate(scales):
-        kwargs = {"prior": _PRIORS[prior](float(scale)), "sigma": sigma}
-        if map_path is None:
-            fit = map_estimate(models.linear, X, y, **kwargs)
-            maps.append(np.asarray(fit.params["coef"], dtype=float))
-        else:
-            maps.append(map_path[k])
+    for scale_prior in priors:
+        kwargs = {"prior": scale_prior, "sigma": sigma}
         post = sample_posterior(
             models.linear,
             X,
@@ -372,7 +378,7 @@ def shrinkage_path(
         highs.append(np.percentile(coef, 100 - tail, axis=0))
     return ShrinkagePath(
         scales,
-        np.array(maps),
+        np.asarray(map_path, dtype=float),
         np.array(medians),
         np.array(lows),
         np.array(highs),

@@ -845,8 +845,9 @@ def _stack_path(values: dict[str, list], dtype: Any) -> tuple[dict[str, Any], li
         if not same:
             raise ValueError(
                 f"the path's values must share one structure (the same distribution type, "
-                f"argument shapes and non-array settings); point {i} ({point!r}) differs from "
-                f"point 0 ({first!r})."
+                f"argument shapes and non-array settings; numbers that vary must be floats, "
+                f"ints are fixed settings); point {i} ({point!r}) differs from point 0 "
+                f"({first!r})."
             )
     stacked = []
     for column, traced in zip(columns, traced_at, strict=True):

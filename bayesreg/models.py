@@ -158,20 +158,29 @@ def _check_scale(value: ArrayLike, name: str) -> None:
 def gaussian(scale: ArrayLike, loc: ArrayLike = 0.0) -> dist.Normal:
     """Normal(loc, scale) prior on each weight; its MAP is ridge, ``Ridge(alpha=sigma²/scale²)``."""
     _check_scale(scale, "scale")
-    return dist.Normal(loc, scale)
+    return dist.Normal(_real(loc), _real(scale))
 
 
 def laplace(scale: ArrayLike, loc: ArrayLike = 0.0) -> dist.Laplace:
     """Laplace(loc, scale) prior on each weight; its MAP is ``Lasso(alpha=sigma²/(n scale))``."""
     _check_scale(scale, "scale")
-    return dist.Laplace(loc, scale)
+    return dist.Laplace(_real(loc), _real(scale))
 
 
 def elastic_net(l1_scale: ArrayLike, l2_scale: ArrayLike, loc: ArrayLike = 0.0) -> ElasticNetPrior:
     """Elastic-net prior ``∝ exp(-|w|/l1_scale - w²/(2 l2_scale²))``; its MAP is the elastic net."""
     _check_scale(l1_scale, "l1_scale")
     _check_scale(l2_scale, "l2_scale")
-    return ElasticNetPrior(loc, l1_scale, l2_scale)
+    return ElasticNetPrior(_real(loc), _real(l1_scale), _real(l2_scale))
+
+
+def _real(value: ArrayLike) -> ArrayLike:
+    """Python / NumPy integers as floats, so that they are traced (compiled once) like floats."""
+    if isinstance(value, int | np.integer) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, np.ndarray) and np.issubdtype(value.dtype, np.integer):
+        return value.astype(float)
+    return value
 
 
 # ---------------------------------------------------------------------------------------------
