@@ -442,11 +442,16 @@ def with_sufficient_statistics(
 def _gaussian_log_likelihood(
     stats: GaussianStatistics, coef: Array, offset: Array | float, noise: Array | float
 ) -> Array:
+    values = (*stats, coef, offset, noise)
+    if all(_is_concrete(v) for v in values):
+        # outside jit (a model run to validate it): NumPy, which costs no compilation
+        xp, (*fields, coef, offset, noise) = np, [np.asarray(v) for v in values]
+        stats = GaussianStatistics(*fields)
+    else:
+        xp = jnp
     resid_mean = stats.y_mean - offset - stats.x_mean @ coef
-    rss = jnp.sum((stats.root @ coef - stats.target) ** 2) + stats.rss_min + stats.n * resid_mean**2
-    return (
-        -0.5 * stats.n * math.log(2.0 * math.pi) - stats.n * jnp.log(noise) - 0.5 * rss / noise**2
-    )
+    rss = xp.sum((stats.root @ coef - stats.target) ** 2) + stats.rss_min + stats.n * resid_mean**2
+    return -0.5 * stats.n * math.log(2.0 * math.pi) - stats.n * xp.log(noise) - 0.5 * rss / noise**2
 
 
 # ---------------------------------------------------------------------------------------------
