@@ -76,7 +76,9 @@ FULL_SAMPLING = (
 # the same code paths at sizes that run in seconds (make test); skglm (numba), PyMC and nutpie
 # compile for >10 s each in a fresh process, so the tiny mode leaves them out
 TINY_MAP = (
-    MapBenchmark("diabetes", ("lasso", "path"), 2, ("bayesreg", "sklearn", "celer")),
+    MapBenchmark(
+        "diabetes", ("lasso", "path"), 2, ("bayesreg", "bayesreg-vmap", "sklearn", "celer")
+    ),
     MapBenchmark("logistic_5000x500", ("logistic",), 2, ("bayesreg", "sklearn-saga")),
 )
 TINY_SAMPLING = (SamplingBenchmark("diabetes", 50, 50, ("bayesreg", "numpyro")),)
@@ -506,6 +508,16 @@ def targets(results: dict[str, dict]) -> list[str]:
                     f"lasso path, ≤ 0.5× lasso_path ({result['problem']})",
                     _num(r.get("ratio")) + "×",
                     "yes" if r.get("ratio", math.nan) <= 0.5 else "no",
+                ]
+            )
+        r = _row(results, name, task="path", tool="bayesreg-vmap")
+        if r is not None:
+            body.append(
+                [
+                    f"lasso path with method='vmap' (not the default), vs lasso_path "
+                    f"({result['problem']})",
+                    _num(r.get("ratio")) + "×",
+                    "—",
                 ]
             )
     r = _row(results, "map-diabetes", task="lasso", tool="bayesreg")
