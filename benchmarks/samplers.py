@@ -24,7 +24,7 @@ NUM_CHAINS = 2  # one per core of the 2-core machine the baseline was measured o
 TOOLS = ("bayesreg", "numpyro", "pymc", "nutpie")
 TOOL_MODULES = {"bayesreg": "bayesreg", "numpyro": "numpyro", "pymc": "pymc", "nutpie": "nutpie"}
 TOOL_LABELS = {
-    "bayesreg": "bayesreg sample_posterior",
+    "bayesreg": "bayesreg sample_posterior (log_likelihood=False)",
     "numpyro": "NumPyro MCMC(NUTS), naive model",
     "pymc": "PyMC pm.sample (NUTS)",
     "nutpie": "nutpie (numba backend)",
@@ -78,6 +78,8 @@ def _bayesreg(post: Posterior, warmup: int, draws: int) -> Any:
             seed=seed,
             method="nuts",
             progress_bar=False,
+            # the peers store no pointwise log-likelihood either (n x draws numbers)
+            log_likelihood=False,
         )
         return {name: result.idata.posterior[name].values for name in ("intercept", "coef")}
 
