@@ -58,11 +58,17 @@ def split_arguments(tree: Any, float_dtype: Any = None) -> SplitArguments:
             static.append(leaf)
             continue
         if float_dtype is not None:
-            leaf = jnp.asarray(leaf)
-            if jnp.issubdtype(leaf.dtype, jnp.floating):
-                leaf = leaf.astype(float_dtype)
+            leaf = _as_float(leaf, float_dtype)
         traced.append(leaf)
     return SplitArguments(traced, tuple(static), treedef, traced_at)
+
+
+def _as_float(leaf: Any, float_dtype: Any) -> Any:
+    """Floating leaves in ``float_dtype``; NumPy stays NumPy (no eager JAX operation per call)."""
+    if isinstance(leaf, jax.Array):
+        return leaf.astype(float_dtype) if jnp.issubdtype(leaf.dtype, jnp.floating) else leaf
+    leaf = np.asarray(leaf)
+    return leaf.astype(float_dtype, copy=False) if np.issubdtype(leaf.dtype, np.floating) else leaf
 
 
 class ProgramCache:
