@@ -26,9 +26,11 @@ import inspect
 import math
 import os
 import sys
+import threading
 import warnings
 from collections.abc import Callable, Iterator, Mapping
-from functools import partial
+from contextlib import contextmanager
+from functools import cache, partial
 from typing import Any, NamedTuple
 
 import arviz as az
@@ -269,7 +271,7 @@ def sample_posterior(
             num_saturated=num_saturated, max_tree_depth=max_tree_depth,
         )  # fmt: skip
     samples = {
-        name: jnp.reshape(jnp.asarray(value), (-1, *np.shape(value)[2:]))
+        name: jax.device_put(np.reshape(value, (-1, *np.shape(value)[2:])))
         for name, value in posterior.items()
     }
     return PosteriorResult(
@@ -310,13 +312,45 @@ def _inspect_model(
     kwargs: dict[str, Any],
     feature_names: list[str] | None,
 ) -> _ModelInfo:
-    """Run the model once, eagerly, to validate its inputs and read its sites and plates."""
-    seeded = handlers.substitute(handlers.seed(model, 0), substitute_fn=init_to_uniform)
-    model_trace = handlers.trace(seeded).get_trace(*args, **kwargs)
+    """Run the model once to validate its inputs and read its sites and plates.
+
+    The arguments stay concrete, so the model's checks and warnings on the data run as in an
+    eager call, but the latent values (and the random key behind them) are abstract: what
+    depends on them is traced, not run, so it compiles no small one-op program (tens of ms each
+    on the first call). An observed value computed from traced values falls back to an eager run.
+    """
+    found: list[_ModelInfo | None] = []
+
+    def read_sites(rng_key: Array) -> None:
+        with jax.ensure_compile_time_eval():
+            found.append(_read_sites(_trace_model(model, rng_key, args, kwargs), feature_names))
+
+    jax.eval_shape(read_sites, jax.ShapeDtypeStruct((2,), jnp.uint32))
+    info = found[0]
+    if info is None:
+        info = _read_sites(_trace_model(model, 0, args, kwargs), feature_names)
+    if not info.latent:
+        raise ValueError("the model has no latent sample sites; there is nothing to sample.")
+    return info
+
+
+def _trace_model(
+    model: Callable[..., Any], rng_key: Array | int, args: tuple, kwargs: dict[str, Any]
+) -> dict[str, Any]:
+    seeded = handlers.substitute(handlers.seed(model, rng_key), substitute_fn=init_to_uniform)
+    return handlers.trace(seeded).get_trace(*args, **kwargs)
+
+
+def _read_sites(
+    model_trace: Mapping[str, Any], feature_names: list[str] | None
+) -> _ModelInfo | None:
+    """Sites and dims of a model trace; ``None`` when an observed value is not concrete."""
     latent, deterministic, observed, dims = [], [], {}, {}
     for name, site in model_trace.items():
         if site["type"] == "sample":
             if site["is_observed"]:
+                if isinstance(site["value"], jax.core.Tracer):
+                    return None
                 observed[name] = np.asarray(site["value"])
             else:
                 latent.append(name)
@@ -330,8 +364,6 @@ def _inspect_model(
             site_dims = ["features"] if np.ndim(site["value"]) == 1 else []
         if site_dims:
             dims[name] = site_dims
-    if not latent:
-        raise ValueError("the model has no latent sample sites; there is nothing to sample.")
     return _ModelInfo(tuple(latent), observed, tuple(deterministic), dims)
 
 
@@ -429,6 +461,22 @@ def _sample_exact(
 
 _PROGRAMS = ProgramCache(size=16)
 _progress: list[Any] = []  # the live tqdm bar of the running program, read by the host callback
+# XLA's CPU fusion emitters (its default) take about twice as long to compile NUTS's many small
+# loops and branches as its classic emitters. On small data both run equally fast, so the compile
+# time is what counts; on large data the fusion emitters run 5-15% faster (logistic model,
+# n * p >= 4e4), which pays back their compile time over long or repeated runs.
+_CLASSIC_EMITTERS = {"xla_cpu_use_fusion_emitters": False}
+_CLASSIC_EMITTERS_MAX_DATA = 2**15  # numbers in the traced model arguments
+
+
+@cache
+def _classic_emitters() -> dict[str, Any]:
+    """Compiler options for XLA's classic CPU emitters; none if this XLA does not know them."""
+    try:  # a debug option, which an XLA release may drop
+        jax.jit(jnp.negative, compiler_options=_CLASSIC_EMITTERS).lower(0.0).compile()
+    except jax.errors.JaxRuntimeError:
+        return {}
+    return _CLASSIC_EMITTERS
 
 
 def _progress_tick(step: Array) -> None:
@@ -449,7 +497,12 @@ def _build_program(
     target_accept_prob: float,
     max_tree_depth: int,
     log_likelihood: bool,
+    classic_emitters: bool,
 ) -> Callable[..., Any]:
+    """Return the jitted ``program(seed, traced_leaves) -> (samples, stats, loglik)``.
+
+    Every output has a leading chain axis.
+    """
     total = num_warmup + num_samples
     report_every = max(total // 50, 1)
 
@@ -490,17 +543,28 @@ def _build_program(
         )
         return samples, stats, loglik
 
-    chains = jax.vmap(run_chain, in_axes=(0, None))
     if chain_method == "parallel":
+        # one chain per device, unbatched: vmapping NUTS's nested loops costs more time tracing
+        # and compiling than small chains take to run
+        def one_chain(rng_keys: Array, traced_leaves: list[Any]) -> tuple[dict, dict, dict]:
+            draws = run_chain(rng_keys[0], traced_leaves)
+            return jax.tree.map(lambda x: x[None], draws)
+
         mesh = Mesh(np.array(jax.local_devices()[:num_chains]), ("chains",))
         chains = jax.shard_map(
-            chains,
+            one_chain,
             mesh=mesh,
             in_specs=(PartitionSpec("chains"), PartitionSpec()),
             out_specs=PartitionSpec("chains"),
             check_vma=False,
         )
-    return jax.jit(chains)
+    else:
+        chains = jax.vmap(run_chain, in_axes=(0, None))
+
+    def program(seed: Array, traced_leaves: list[Any]) -> tuple[dict, dict, dict]:
+        return chains(jax.random.split(jax.random.key(seed), num_chains), traced_leaves)
+
+    return jax.jit(program, compiler_options=_classic_emitters() if classic_emitters else None)
 
 
 def _sample_nuts(
@@ -519,6 +583,7 @@ def _sample_nuts(
     log_likelihood: bool,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray]]:
     split = split_arguments((args, kwargs))
+    data_size = sum(np.size(leaf) for leaf in split.traced)
     settings = {
         "num_chains": num_chains,
         "num_warmup": num_warmup,
@@ -528,19 +593,19 @@ def _sample_nuts(
         "target_accept_prob": target_accept_prob,
         "max_tree_depth": max_tree_depth,
         "log_likelihood": log_likelihood,
+        "classic_emitters": data_size <= _CLASSIC_EMITTERS_MAX_DATA,
     }
     # the structure only: the cached program must not keep this call's data alive
     structure = split._replace(traced=[])
     build = partial(_build_program, model, structure, **settings)
     program, _ = _PROGRAMS.get((model, *split.key, tuple(settings.items())), build)
 
-    keys = jax.random.split(jax.random.key(seed), num_chains)
     if progress_bar:
         from tqdm.auto import tqdm
 
         _progress.append(tqdm(total=num_warmup + num_samples, desc="NUTS", unit="step"))
     try:
-        samples, stats, loglik = jax.device_get(program(keys, split.traced))
+        samples, stats, loglik = jax.device_get(program(np.int64(seed), split.traced))
     finally:
         while _progress:
             _progress.pop().close()
@@ -551,36 +616,70 @@ def _sample_nuts(
 # diagnostics
 
 
-def _scalar_items(data: Any, name: str) -> Iterator[tuple[str, Any]]:
-    """``(label, sub-array)`` per scalar of an ArviZ variable; labels like ``"coef[bmi]"``."""
-    inner = [d for d in data.dims if d not in ("chain", "draw")]
+def _inner_dims(data: Any) -> list[str]:
+    return [d for d in data.dims if d not in ("chain", "draw")]
+
+
+def _scalar_labels(data: Any, name: str) -> list[str]:
+    """Labels of the scalars of an ArviZ variable, in C order: ``"coef[bmi]"``, or ``name``."""
+    inner = _inner_dims(data)
     if not inner:
-        yield name, data
-        return
+        return [name]
     labels = [[str(v) for v in data.coords[d].values] for d in inner]
-    for index in np.ndindex(*[len(lab) for lab in labels]):
-        text = ",".join(lab[i] for lab, i in zip(labels, index, strict=True))
-        yield f"{name}[{text}]", data.isel(dict(zip(inner, index, strict=True)))
+    return [
+        f"{name}[{','.join(lab[i] for lab, i in zip(labels, index, strict=True))}]"
+        for index in np.ndindex(*[len(lab) for lab in labels])
+    ]
+
+
+def _scalar_items(data: Any, name: str) -> Iterator[tuple[str, Any]]:
+    """``(label, sub-array)`` per scalar of an ArviZ variable; labels as in ``_scalar_labels``."""
+    inner = _inner_dims(data)
+    indices = np.ndindex(*[data.sizes[d] for d in inner])
+    for label, index in zip(_scalar_labels(data, name), indices, strict=True):
+        yield label, data.isel(dict(zip(inner, index, strict=True)))
+
+
+_ARVIZ_NUMBA = threading.Lock()
+
+
+@contextmanager
+def _arviz_without_numba() -> Iterator[None]:
+    """Make ArviZ take its NumPy code paths for the duration.
+
+    With numba installed, ArviZ JIT-compiles its variance kernels on first use in a process
+    (~0.5 s), far more than they save on a few thousand draws. The lock keeps concurrent calls
+    from restoring each other's state.
+    """
+    with _ARVIZ_NUMBA:
+        enabled = az.Numba.numba_flag
+        az.Numba.disable_numba()
+        try:
+            yield
+        finally:
+            if enabled:
+                az.Numba.enable_numba()
 
 
 def _diagnostics(idata: az.InferenceData, latent: tuple[str, ...]) -> pd.DataFrame:
     posterior = idata.posterior[list(latent)]
-    if posterior.sizes["chain"] > 1:
-        r_hat = az.rhat(posterior)
-    else:  # R-hat compares chains; with one, ArviZ logs an error and gives NaN anyway
-        r_hat = posterior.isel(chain=0, draw=0, drop=True) * np.nan
-    columns = {
-        "r_hat": r_hat,
-        "ess_bulk": az.ess(posterior, method="bulk"),
-        "ess_tail": az.ess(posterior, method="tail"),
-        "mcse_mean": az.mcse(posterior, method="mean"),
+    with _arviz_without_numba():
+        if posterior.sizes["chain"] > 1:
+            r_hat = az.rhat(posterior)
+        else:  # R-hat compares chains; with one, ArviZ logs an error and gives NaN anyway
+            r_hat = posterior.isel(chain=0, draw=0, drop=True) * np.nan
+        columns = {
+            "r_hat": r_hat,
+            "ess_bulk": az.ess(posterior, method="bulk"),
+            "ess_tail": az.ess(posterior, method="tail"),
+            "mcse_mean": az.mcse(posterior, method="mean"),
+        }
+    labels = [label for name in latent for label in _scalar_labels(r_hat[name], name)]
+    values = {
+        column: np.concatenate([np.ravel(dataset[name].values) for name in latent])
+        for column, dataset in columns.items()
     }
-    rows: dict[str, dict[str, float]] = {}
-    for column, dataset in columns.items():
-        for name in latent:
-            for label, value in _scalar_items(dataset[name], name):
-                rows.setdefault(label, {})[column] = float(value)
-    return pd.DataFrame.from_dict(rows, orient="index")
+    return pd.DataFrame(values, index=labels, dtype=float)
 
 
 def _warn_if_unreliable(

@@ -332,6 +332,90 @@ def test_bad_data(gaussian_problem):
         sample_posterior(models.linear, d["X"], d["y"][:-1], prior=models.gaussian(1.0))
 
 
+def test_model_checks_see_the_concrete_data(gaussian_problem):
+    """The model is inspected with abstract latent values but concrete data: its checks run."""
+    d = gaussian_problem
+    X = np.column_stack([np.ones(len(d["y"])), d["X"]])
+    with pytest.warns(models.IdentifiabilityWarning, match=r"column\(s\) \['const'\]"):
+        sample_posterior(
+            models.linear, X, d["y"], prior=models.gaussian(1.0), sigma=1.0,
+            feature_names=["const", "a", "b", "c"], num_samples=10,
+        )  # fmt: skip
+    with pytest.raises(ValueError, match="sigma must be a positive finite number"):
+        sample_posterior(models.linear, d["X"], d["y"], prior=models.gaussian(1.0), sigma=-1.0)
+    with pytest.raises(ValueError, match="only 0/1 labels"):
+        sample_posterior(models.logistic, d["X"], d["y"], prior=models.gaussian(1.0))
+
+
+def shifted_data(data):
+    """An observed value computed from a latent one (NumPyro allows it)."""
+    shift = numpyro.sample("shift", dist.Normal(0.0, 1.0))
+    numpyro.sample("z", dist.Normal(0.0, 1.0), obs=data - shift)
+
+
+def test_observed_value_computed_from_a_latent_one():
+    data = np.array([0.5, 1.0, 1.5, 2.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SamplingWarning)
+        post = sample_posterior(shifted_data, data, num_chains=1, num_warmup=100, num_samples=100)
+    assert post.idata.observed_data["z"].shape == (4,)
+    assert post.samples["shift"].shape == (100,)
+
+
+def test_first_call_compiles_one_program(caplog):
+    def standard_normal():  # a new function, so no cached program
+        numpyro.sample("x", dist.Normal(0.0, 1.0))
+
+    with (
+        jax.log_compiles(True),
+        caplog.at_level(logging.WARNING),
+        warnings.catch_warnings(),
+    ):
+        warnings.simplefilter("ignore", SamplingWarning)
+        sample_posterior(standard_normal, num_chains=2, num_warmup=20, num_samples=20)
+    compiles = [r.getMessage() for r in caplog.records if "Compiling" in r.getMessage()]
+    # NUTS init, warmup, sampling and the log-likelihood in one program, compiled once
+    assert sum("jit(program)" in m for m in compiles) == 1, compiles
+
+
+def test_diagnostics_match_arviz_with_labels_in_c_order():
+    from bayesreg.sample import _diagnostics
+
+    gen = np.random.default_rng(5)
+    idata = az.from_dict(
+        posterior={"w": gen.normal(size=(2, 50, 2, 3)), "s": gen.normal(size=(2, 50))},
+        coords={"rows": ["a", "b"], "cols": ["x", "y", "z"]},
+        dims={"w": ["rows", "cols"]},
+    )
+    numba = az.Numba.numba_flag
+    table = _diagnostics(idata, ("w", "s"))
+    assert az.Numba.numba_flag is numba  # switched off for the call only
+    assert list(table.index) == ["w[a,x]", "w[a,y]", "w[a,z]", "w[b,x]", "w[b,y]", "w[b,z]", "s"]
+    assert list(table.columns) == ["r_hat", "ess_bulk", "ess_tail", "mcse_mean"]
+    expected = {
+        "r_hat": az.rhat(idata),
+        "ess_bulk": az.ess(idata, method="bulk"),
+        "ess_tail": az.ess(idata, method="tail"),
+        "mcse_mean": az.mcse(idata, method="mean"),
+    }
+    for column, dataset in expected.items():
+        assert table.loc["w[b,y]", column] == pytest.approx(
+            float(dataset["w"].sel(rows="b", cols="y")), rel=1e-9
+        )
+        assert table.loc["s", column] == pytest.approx(float(dataset["s"]), rel=1e-9)
+
+
+def test_unknown_compiler_options_are_dropped(monkeypatch):
+    from bayesreg import sample
+
+    monkeypatch.setattr(sample, "_CLASSIC_EMITTERS", {"xla_no_such_option": True})
+    sample._classic_emitters.cache_clear()
+    try:
+        assert sample._classic_emitters() == {}
+    finally:
+        sample._classic_emitters.cache_clear()
+
+
 def test_progress_bar_default(monkeypatch):
     from bayesreg.sample import _progress_enabled
 
