@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 import warnings
+from types import SimpleNamespace
 
 import arviz as az
 import jax
@@ -112,7 +113,7 @@ def test_nuts_matches_exact_posterior(gaussian_problem, gaussian_nuts):
 
 def test_result_layout_and_idata(gaussian_problem, gaussian_nuts):
     post, n = gaussian_nuts, len(gaussian_problem["y"])
-    assert post.chain_method == ("parallel" if jax.local_device_count() >= 4 else "vectorized")
+    assert post.chain_method == ("parallel" if jax.local_device_count() >= 4 else "sequential")
     assert set(post.samples) == {"coef", "intercept"}
     assert post.samples["coef"].shape == (4000, 3) and post.samples["coef"].dtype == jnp.float64
     idata = post.idata
@@ -416,6 +417,18 @@ def test_unknown_compiler_options_are_dropped(monkeypatch):
         sample._classic_emitters.cache_clear()
 
 
+def test_chain_method_rule():
+    from bayesreg.sample import _chain_method
+
+    cpu, gpu = SimpleNamespace(platform="cpu"), SimpleNamespace(platform="gpu")
+    assert _chain_method(4, [cpu] * 4) == "parallel"
+    assert _chain_method(2, [gpu] * 8) == "parallel"
+    assert _chain_method(4, [cpu] * 2) == "sequential"  # too few devices: all on the first
+    assert _chain_method(1, [cpu] * 4) == "sequential"
+    assert _chain_method(4, [gpu]) == "vectorized"
+    assert _chain_method(1, [gpu]) == "vectorized"
+
+
 def test_progress_bar_default(monkeypatch):
     from bayesreg.sample import _progress_enabled
 
@@ -438,12 +451,37 @@ def test_progress_bar_runs(capsys):
             funnel, num_chains=2, num_warmup=50, num_samples=50, progress_bar=True
         )
     assert post.samples["v"].shape == (100,)
-    assert "NUTS" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "NUTS" in err
+    # sequential chains (one CPU device) count on from one another, and the bar ends full
+    steps = 2 * 100 if post.chain_method == "sequential" else 100
+    assert f"{steps}/{steps}" in err
 
 
 @pytest.mark.slow
-def test_parallel_chains_on_simulated_devices(gaussian_problem, tmp_path):
-    """4 simulated CPU devices: chains run one per device and agree with the exact posterior."""
+def test_vectorized_chains_agree_with_exact_posterior(gaussian_problem, monkeypatch):
+    """Chains batched with vmap (the rule picks them on one GPU or TPU), here forced on a CPU."""
+    from bayesreg import sample
+
+    monkeypatch.setattr(sample, "_chain_method", lambda num_chains, devices: "vectorized")
+    d = gaussian_problem
+    post = sample_posterior(
+        models.linear, d["X"], d["y"], prior=models.gaussian(d["tau"]), sigma=d["sigma"],
+        method="nuts", num_chains=2, num_warmup=300, num_samples=1000, seed=1,
+    )  # fmt: skip
+    assert post.chain_method == "vectorized" and post.num_divergent == 0
+    assert post.idata.posterior["coef"].shape == (2, 1000, 3)
+    mcse = np.r_[post.diagnostics["mcse_mean"].iloc[-1], post.diagnostics["mcse_mean"].iloc[:-1]]
+    z = (stacked(post).mean(0) - d["mean"]) / mcse
+    assert np.all(np.abs(z) < Z_MAX), z
+
+
+@pytest.mark.slow
+def test_parallel_chains_on_simulated_devices(gaussian_problem, gaussian_nuts, tmp_path):
+    """4 simulated CPU devices: chains run one per device and agree with the exact posterior.
+
+    Each chain draws exactly what it draws when the chains run one after another on one device.
+    """
     d = gaussian_problem
     np.savez(tmp_path / "data.npz", X=d["X"], y=d["y"])
     script = textwrap.dedent(
@@ -465,6 +503,7 @@ def test_parallel_chains_on_simulated_devices(gaussian_problem, tmp_path):
     subprocess.run([sys.executable, "-W", "ignore", "-c", script], env=env, check=True)
     out = np.load(tmp_path / "out.npz")
     assert str(out["method"]) == "parallel"
+    np.testing.assert_array_equal(out["draws"], stacked(gaussian_nuts))
     mcse = np.r_[out["mcse"][-1], out["mcse"][:-1]]  # diagnostics rows: coef..., intercept
     z = (out["draws"].mean(0) - d["mean"]) / mcse
     assert np.all(np.abs(z) < Z_MAX), z
