@@ -69,9 +69,10 @@ returns bit-identical draws, in one process and across processes; the test suite
 (``tests/test_reproducibility.py``). The seed is the only source of randomness: NUTS draws
 from ``jax.random.key(seed)``, split into one key per chain, and the exact sampler from
 ``numpy.random.default_rng(seed)``. Results may differ in the last bits across platforms,
-accelerators, XLA versions or a different number of devices (``chain_method="parallel"`` vs
-``"vectorized"``), because floating-point reductions may be ordered differently; save a
-result with this module to keep it exactly.
+accelerators or XLA versions, and between batched and unbatched chains
+(``chain_method="vectorized"`` vs ``"parallel"`` / ``"sequential"``, which agree with each
+other), because floating-point reductions may be ordered differently; save a result with this
+module to keep it exactly.
 """
 
 from __future__ import annotations
