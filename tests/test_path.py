@@ -1,5 +1,6 @@
 """map_path against scikit-learn's paths, and its argument checks."""
 
+import jax
 import numpy as np
 import pytest
 from sklearn.linear_model import Ridge, enet_path, lasso_path
@@ -127,3 +128,23 @@ def test_path_argument_errors(diabetes):
         br.map_path(linear, X, y, path={"prior": priors}, method="coordinate_descent")
     with pytest.raises(TypeError, match=r"path\['prior'\] must be a sequence"):
         br.map_path(linear, X, y, path={"prior": laplace(1.0)})
+
+
+def test_second_path_with_same_shapes_does_not_recompile(diabetes):
+    X, y = diabetes
+    traces = []
+
+    def counting_model(X, y, prior, sigma):
+        if isinstance(X, jax.core.Tracer):
+            traces.append(1)
+        linear(X, y, prior=prior, sigma=sigma)
+
+    br.map_path(counting_model, X, y, sigma=55.0, path={"prior": [laplace(b) for b in (1.0, 10.0)]})
+    assert traces, "the compiled path should trace the model"
+    traces.clear()
+    fits = br.map_path(
+        counting_model, X * 1.5, y, sigma=40.0, path={"prior": [laplace(b) for b in (2.0, 30.0)]}
+    )
+    assert traces == []
+    single = br.map_estimate(linear, X * 1.5, y, prior=laplace(30.0), sigma=40.0)
+    _assert_path_equal(fits.params["coef"][1:], np.asarray(single.params["coef"])[None])
