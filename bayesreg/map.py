@@ -444,6 +444,10 @@ def _merge(split: SplitArguments, traced: list) -> tuple[tuple, dict]:
     return args, {**kwargs, **path_kwargs}
 
 
+def _differs(a: Array, b: Array) -> Array:
+    return jnp.any(jnp.abs(a - b) > 1e-12 * (1.0 + jnp.abs(a)))
+
+
 def _solve_from(
     model: Callable,
     split: SplitArguments,
@@ -472,19 +476,14 @@ def _solve_from(
     parts = run(x0)[1]
     # the L1 parameters must not depend on other latent sites: compare them at a moved point
     moved_parts = run(x0 + 0.5)[1] if len(init) > 1 else parts
-    moved = jnp.stack(
+    moved = jnp.array(
         [
-            jnp.any(
-                jnp.abs(parts[k].loc - moved_parts[k].loc) > 1e-12 * (1 + jnp.abs(parts[k].loc))
-            )
-            | jnp.any(
-                jnp.abs(parts[k].weight - moved_parts[k].weight)
-                > 1e-12 * (1 + jnp.abs(parts[k].weight))
-            )
+            _differs(parts[k].loc, moved_parts[k].loc)
+            | _differs(parts[k].weight, moved_parts[k].weight)
             for k in sorted(l1_sites)
-        ]
-        or [jnp.asarray(False)]
-    )[: len(l1_sites)]
+        ],
+        dtype=bool,
+    )
     zeros = {name: jnp.zeros_like(value) for name, value in init.items()}
     loc, _ = ravel_pytree({**zeros, **{k: p.loc for k, p in parts.items()}})
     weight, _ = ravel_pytree({**zeros, **{k: p.weight for k, p in parts.items()}})
