@@ -549,7 +549,8 @@ def _solve(
     init: dict[str, Array],
     tol: Array,
     max_iter: Array,
-) -> tuple[dict[str, Array], Array, Array, Array]:
+) -> tuple[dict[str, Array], Array, Array, Array, Array]:
+    """``(params, objective, optimality, num_iter, moved)`` of one solve (see _solve_from)."""
     x0, _ = ravel_pytree(init)
     solution = _solve_from(model, split, l1_sites, newton_max_dim, traced, init, x0, tol, max_iter)
     return solution[1:]
@@ -566,8 +567,11 @@ def _solve_path(
     init: dict[str, Array],
     tol: Array,
     max_iter: Array,
-) -> tuple[dict[str, Array], Array, Array, Array]:
-    """Solve at every point of a path: the trailing ``len(varying)`` traced leaves vary."""
+) -> tuple[dict[str, Array], Array, Array, Array, Array]:
+    """Solve at every point of a path: the trailing ``len(varying)`` traced leaves vary.
+
+    Returns what :func:`_solve` does, each with a leading axis over the points.
+    """
     x0, _ = ravel_pytree(init)
     fixed = traced[: len(traced) - len(varying)]
 

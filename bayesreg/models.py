@@ -323,10 +323,15 @@ def _linear_predictor(
     feature_names: Sequence[str] | None,
 ) -> tuple[Array, Array | None]:
     X, coef, offset, y = _weights(X, y, prior, intercept, feature_names)
+    return _predictor(X, coef, offset, y), y
+
+
+def _predictor(X: Array, coef: Array, offset: Array | float, y: Array | None) -> Array:
+    """``X @ coef + offset``, recorded as the deterministic site ``"mu"`` when ``y`` is drawn."""
     eta = X @ coef + offset
     if y is None:
         numpyro.deterministic("mu", eta)
-    return eta, y
+    return eta
 
 
 # ---------------------------------------------------------------------------------------------
@@ -515,9 +520,7 @@ def linear(
     if y is not None and sufficient_statistics is not None:
         numpyro.factor("y", _gaussian_log_likelihood(sufficient_statistics, coef, offset, noise))
         return
-    eta = X @ coef + offset
-    if y is None:
-        numpyro.deterministic("mu", eta)
+    eta = _predictor(X, coef, offset, y)
     with numpyro.plate("obs", eta.shape[0]):
         numpyro.sample("y", dist.Normal(eta, noise), obs=y)
 
