@@ -10,6 +10,7 @@ program; bools, ints, strings and other objects are static (part of the cache ke
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, NamedTuple
@@ -18,7 +19,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-__all__ = ["ProgramCache", "SplitArguments", "is_traced", "split_arguments"]
+__all__ = ["MODEL_LOCK", "ProgramCache", "SplitArguments", "is_traced", "split_arguments"]
+
+# NumPyro's effect-handler stack is one process-wide list, so two threads that run (or trace) a
+# model at once see each other's handlers (duplicated sites, another call's shapes). Every public
+# entry point that runs a model holds this lock while it traces, compiles and runs; it is
+# re-entrant because entry points call each other (an estimator's fit calls map_estimate).
+MODEL_LOCK = threading.RLock()
 
 
 def is_traced(leaf: Any) -> bool:
@@ -77,9 +84,14 @@ class ProgramCache:
     def __init__(self, size: int) -> None:
         self._size = size
         self._programs: OrderedDict[Hashable, Callable] = OrderedDict()
+        self._lock = threading.Lock()
 
     def get(self, key: Any, build: Callable[[], Callable]) -> tuple[Callable, bool]:
         """Return the program for ``key`` (building it when missing) and whether it is new."""
+        with self._lock:
+            return self._get(key, build)
+
+    def _get(self, key: Any, build: Callable[[], Callable]) -> tuple[Callable, bool]:
         try:
             program = self._programs.pop(key, None)
         except TypeError:  # an unhashable static argument
