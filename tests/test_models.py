@@ -113,9 +113,14 @@ def test_predictive_mean_matches_linear_predictor():
 
 def test_multivariate_prior_is_accepted():
     X = np.eye(3)
-    prior = dist.MultivariateNormal(jnp.zeros(3), jnp.eye(3))
+    cov = np.array([[2.0, 0.5, 0.0], [0.5, 1.0, 0.3], [0.0, 0.3, 1.5]])
+    prior = dist.MultivariateNormal(jnp.zeros(3), jnp.asarray(cov))
     tr = trace_of(linear, X, np.zeros(3), prior=prior)
-    assert tr["coef"]["value"].shape == (3,)
+    coef = np.asarray(tr["coef"]["value"])
+    # the whole vector is one site with the prior's density (scipy as the independent source)
+    expected = stats.multivariate_normal(np.zeros(3), cov).logpdf(coef)
+    got = tr["coef"]["fn"].log_prob(tr["coef"]["value"])
+    np.testing.assert_allclose(float(got), expected, rtol=1e-12)
     with pytest.raises(ValueError, match=r"event shape \(3,\)"):
         trace_of(linear, X, np.zeros(3), prior=dist.MultivariateNormal(jnp.zeros(2), jnp.eye(2)))
 
