@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import penalty
+from ._compile import MODEL_LOCK
 from .data import least_squares_sigma
 from .map import map_estimate
 from .models import elastic_net, gaussian, laplace, linear
@@ -51,9 +52,10 @@ def _autodelta_coef(X: np.ndarray, y: np.ndarray, prior, sigma: float, steps: in
     from numpyro.infer.autoguide import AutoDelta
 
     svi = SVI(linear, AutoDelta(linear), numpyro.optim.Adam(1.0), Trace_ELBO())
-    result = svi.run(
-        jax.random.PRNGKey(0), steps, X, y, prior=prior, sigma=sigma, progress_bar=False
-    )
+    with MODEL_LOCK:  # NumPyro's handler stack is process-wide (see bayesreg._compile)
+        result = svi.run(
+            jax.random.PRNGKey(0), steps, X, y, prior=prior, sigma=sigma, progress_bar=False
+        )
     return np.asarray(result.params["coef_auto_loc"])
 
 
