@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from . import models, penalty
+from ._files import atomic_write
 from .compare import compare, compare_summary, shrinkage_path
 from .data import least_squares_sigma
 from .map import map_estimate
@@ -190,7 +191,8 @@ def write_report(
         "",
     ]
     report = out / "report.md"
-    report.write_text("\n".join(header + ["\n\n".join(sections), ""] + footer), encoding="utf-8")
+    with atomic_write(report, "w") as handle:  # utf-8; a reader never sees half a report
+        handle.write("\n".join(header + ["\n\n".join(sections), ""] + footer))
     return Report(report, tables)
 
 
@@ -264,5 +266,9 @@ def _geometry_scales(
 
 
 def _save(fig: plt.Figure, path: Path) -> None:
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    """Write ``fig`` atomically, in the format its suffix names (``.png``)."""
+    try:
+        with atomic_write(path) as handle:
+            fig.savefig(handle, format=path.suffix.lstrip("."), dpi=110)
+    finally:
+        plt.close(fig)
