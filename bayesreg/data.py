@@ -37,9 +37,14 @@ Examples
 
 from __future__ import annotations
 
+import ast
+import csv
+import keyword
 import re
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -214,6 +219,8 @@ def load_csv(
         )
     try:
         data = pd.read_csv(path)
+        # read_csv renames a repeated header 'a' to 'a.1'; the file's own header is checked
+        _check_unique_columns(_csv_header(path), f"CSV file {str(path)!r}")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
         detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise ValueError(
@@ -225,6 +232,35 @@ def load_csv(
 
 # ---------------------------------------------------------------------------------------------
 # internals
+
+
+def _check_unique_columns(columns: Iterable[object], where: str) -> None:
+    """Refuse repeated column names (as text, the form feature names take).
+
+    Two columns of one name would silently become one feature label (a table keyed by name
+    loses one), or one could shadow the other in a formula, so they are refused, as
+    scikit-learn refuses them.
+
+    Raises
+    ------
+    ValueError
+        Naming each repeated name, how often it occurs, and the fix.
+    """
+    counts = Counter(str(column) for column in columns)
+    repeated = {name: count for name, count in counts.items() if count > 1}
+    if repeated:
+        listed = ", ".join(f"{name!r} ({count} times)" for name, count in repeated.items())
+        raise ValueError(
+            f"{where} has duplicate column names: {listed}; column names must be unique. "
+            "Rename or drop the repeats (e.g. df.loc[:, ~df.columns.duplicated()] keeps the "
+            "first of each)."
+        )
+
+
+def _csv_header(path: Path) -> list[str]:
+    """Read the first row of a CSV file as written (no renaming of repeated names)."""
+    with path.open(newline="", encoding="utf-8-sig") as file:
+        return next(csv.reader(file), [])
 
 
 def _index_labels(index: Sequence[object]) -> list[object]:
@@ -260,6 +296,7 @@ def _split(
 ) -> tuple[pd.DataFrame, pd.Series]:
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame; got {type(data).__name__}.")
+    _check_unique_columns(data.columns, "data")
     if formula is not None:
         X, y = _from_formula(formula, data, dropna=dropna, describe_rows=describe_rows)
         if target is not None and y.name != target:
@@ -345,32 +382,27 @@ def _from_formula(
     dropna: bool,
     describe_rows: Callable[[Sequence[object]], list[object]],
 ) -> tuple[pd.DataFrame, pd.Series]:
-    from formulaic import Formula, model_matrix
-    from formulaic.errors import FormulaicError
-
     if not isinstance(formula, str) or "~" not in formula:
         raise ValueError(
             f"formula must be a string 'response ~ terms', e.g. 'y ~ a + b'; got {formula!r}."
         )
-    try:
-        parsed = Formula(formula)
-    except FormulaicError as error:
-        raise ValueError(f"cannot parse formula {formula!r}: {_first_line(error)}.") from None
-    lhs_variables = getattr(getattr(parsed, "lhs", None), "required_variables", set())
-    if not lhs_variables:
-        raise ValueError(
-            f"formula {formula!r} has no response on the left of '~'; write e.g. 'y ~ a + b'."
-        )
-    unknown = sorted(v for v in parsed.required_variables if v not in data.columns)
-    if unknown:
-        raise ValueError(
-            f"formula {formula!r} names {unknown}, not columns of the data; "
-            f"available columns: {_columns(data)}."
-        )
-    used = [c for c in data.columns if c in parsed.required_variables]
+    _check_unique_columns(data.columns, "data")
+    names = [c for c in data.columns if isinstance(c, str)]
+    lhs_columns, rhs_columns = _check_formula(formula, names)
+    used = [c for c in names if c in lhs_columns | rhs_columns]
     data, dropped = _missing_rows(data, used, dropna, describe_rows)
+    return _model_matrices(formula, data, dropped)
+
+
+def _model_matrices(
+    formula: str, data: pd.DataFrame, dropped: list[object]
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Run formulaic on a checked formula, with only the allowed transforms in its context."""
+    from formulaic import model_matrix
+    from formulaic.errors import FormulaicError
+
     try:
-        matrices = model_matrix(formula, data, na_action="raise")
+        matrices = model_matrix(formula, data, context=_formula_context(), na_action="raise")
     except (FormulaicError, ValueError, TypeError, NameError) as error:
         raise ValueError(f"cannot build formula {formula!r}: {_first_line(error)}.") from None
     lhs, rhs = matrices.lhs, matrices.rhs
@@ -395,6 +427,391 @@ def _from_formula(
 def _first_line(error: BaseException) -> str:
     text = str(error).strip()
     return text.splitlines()[0].rstrip(".") if text else type(error).__name__
+
+
+# ---------------------------------------------------------------------------------------------
+# formulas: a whitelist checked before formulaic sees the string
+
+#: The transforms a formula may call; everything else (``np.log``, ``I``, ``bs``, builtins) is
+#: refused. ``center`` and ``scale`` are formulaic's stateful transforms (their mean / sd are
+#: remembered by the model spec), ``C`` its categorical encoder.
+FORMULA_TRANSFORMS = ("C", "log", "exp", "sqrt", "center", "scale")
+
+#: The largest magnitude of a literal exponent inside a transform (``log(a ** 2)``): enough for
+#: any polynomial, and it keeps a formula from asking for a number too large to compute.
+MAX_EXPONENT = 16
+
+FORMULA_GRAMMAR = (
+    "column names (backquoted when they are not identifiers, e.g. `my col`), '+', '-', ':' and "
+    "'*' between terms, '**' or '^' with an integer literal, parentheses, 0 / 1 / -1 for the "
+    "intercept, and the transforms "
+    + ", ".join(f"{name}()" for name in FORMULA_TRANSFORMS)
+    + " (C of one column; the others of one column, number, allowed transform, or + - * / of "
+    "those, '**' with a numeric literal)"
+)
+
+_TOKEN = re.compile(
+    r"""(?P<space>\s+)
+      | (?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
+      | (?P<word>[^\W\d][\w.]*)
+      | (?P<op>\*\*|[~+\-*^:()])
+    """,
+    re.VERBOSE,
+)
+_INTEGER = re.compile(r"^\d+$")
+_PLACEHOLDER = "_bayesreg_column_{}"
+
+
+class _Refused:
+    """Stands in for a builtin or numpy name in formulaic's evaluation context; calling it fails.
+
+    formulaic evaluates factors with ``eval(code, {}, context)``: names missing from the context
+    fall through to Python's builtins, so the context shadows each of them with this object.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __call__(self, *args: object, **kwargs: object) -> None:
+        raise ValueError(f"{self.name!r} is not allowed in a formula; allowed: {FORMULA_GRAMMAR}.")
+
+    def __repr__(self) -> str:
+        return f"<refused formula name {self.name!r}>"
+
+
+def _formula_context() -> dict[str, object]:
+    """Build formulaic's evaluation context: the allowed transforms, every other name refused."""
+    import builtins
+
+    from formulaic.transforms import TRANSFORMS, C, center, scale
+
+    allowed = {"C": C, "log": np.log, "exp": np.exp, "sqrt": np.sqrt, "center": center,
+               "scale": scale}  # fmt: skip
+    shadowed = (set(dir(builtins)) | set(TRANSFORMS) | {"__builtins__"}) - set(allowed)
+    return {**{name: _Refused(name) for name in shadowed}, **allowed}
+
+
+def _refuse(formula: str, piece: str, why: str) -> ValueError:
+    return ValueError(
+        f"formula {formula!r} contains {piece!r} ({why}); formulas may use only {FORMULA_GRAMMAR}."
+    )
+
+
+def _check_formula(formula: str, columns: Sequence[str]) -> tuple[set[str], set[str]]:
+    """Check ``formula`` against the whitelist; return the columns of its left and right sides.
+
+    Nothing is evaluated: the string is tokenized here, function calls are parsed with
+    :func:`ast.parse` and walked node by node, and every piece outside the grammar raises a
+    ``ValueError`` naming it. Names that are not columns are collected and refused together.
+    """
+    known = set(columns)
+    tokens = _tokenize(formula, known)
+    tildes = [k for k, token in enumerate(tokens) if token[:2] == ("op", "~")]
+    if len(tildes) != 1:
+        raise ValueError(
+            f"cannot parse formula {formula!r}: it needs exactly one '~' between the response "
+            f"and the terms (found {len(tildes)}), e.g. 'y ~ a + b'."
+        )
+    lhs, rhs = tokens[: tildes[0]], tokens[tildes[0] + 1 :]
+    if not lhs:
+        raise ValueError(
+            f"formula {formula!r} has no response on the left of '~'; write e.g. 'y ~ a + b'."
+        )
+    sides = [_TermParser(formula, side).parse() for side in (lhs, rhs)]
+    unknown = sorted((sides[0] | sides[1]) - known)
+    if unknown:
+        raise ValueError(
+            f"formula {formula!r} names {unknown}, not columns of the data; "
+            f"available columns: {', '.join(repr(c) for c in columns) or '(none)'}."
+        )
+    return sides[0], sides[1]
+
+
+class _Token(NamedTuple):
+    """One piece of a formula: ``kind`` is ``name``, ``call``, ``number`` or ``op``."""
+
+    kind: str
+    text: str
+    columns: frozenset[str] = frozenset()
+
+
+def _tokenize(formula: str, known: set[str]) -> list[_Token]:
+    """Split a formula into tokens; refuse anything that is not part of the grammar."""
+    tokens: list[_Token] = []
+    position = 0
+    while position < len(formula):
+        char = formula[position]
+        if char == "`":
+            end = formula.find("`", position + 1)
+            if end < 0:
+                raise _refuse(formula, formula[position:], "an unclosed backquote")
+            name = formula[position + 1 : end]
+            tokens.append(_Token("name", name, frozenset([name])))
+            position = end + 1
+            continue
+        if char in "{}":
+            raise _refuse(formula, _braced(formula, position), "a {...} block is Python code")
+        if char in "'\"":
+            raise _refuse(formula, _quoted(formula, position), "string literals are not allowed")
+        match = _TOKEN.match(formula, position)
+        if match is None:
+            raise _refuse(formula, char, "not an operator of the grammar")
+        position = match.end()
+        kind, text = match.lastgroup, match.group()
+        if kind == "space":
+            continue
+        if kind == "word" and formula[position:].lstrip().startswith("("):
+            if text not in FORMULA_TRANSFORMS:
+                _check_name(formula, text, set())
+                raise _refuse(formula, text, f"{text!r} is not an allowed transform")
+            start = formula.index("(", position)
+            end = _closing_paren(formula, start)
+            columns = _check_call(formula, text, formula[start + 1 : end], known)
+            tokens.append(_Token("call", formula[match.start() : end + 1], columns))
+            position = end + 1
+        elif kind == "word":
+            _check_name(formula, text, known)
+            tokens.append(_Token("name", text, frozenset([text])))
+        else:
+            tokens.append(_Token(kind, text))
+    return tokens
+
+
+def _braced(formula: str, position: int) -> str:
+    end = formula.find("}", position)
+    return formula[position : end + 1] if end >= 0 else formula[position:]
+
+
+def _quoted(formula: str, position: int) -> str:
+    end = formula.find(formula[position], position + 1)
+    return formula[position : end + 1] if end >= 0 else formula[position:]
+
+
+def _closing_paren(formula: str, start: int) -> int:
+    """Index of the ``)`` matching ``formula[start] == "("``; backquoted names are skipped."""
+    depth, position = 0, start
+    while position < len(formula):
+        char = formula[position]
+        if char == "`":
+            end = formula.find("`", position + 1)
+            if end < 0:
+                raise _refuse(formula, formula[position:], "an unclosed backquote")
+            position = end
+        elif char in "{}":
+            raise _refuse(formula, _braced(formula, position), "a {...} block is Python code")
+        elif char in "'\"":
+            raise _refuse(formula, _quoted(formula, position), "string literals are not allowed")
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return position
+        position += 1
+    raise ValueError(f"cannot parse formula {formula!r}: unbalanced '(' in {formula[start:]!r}.")
+
+
+def _check_name(formula: str, name: str, known: set[str]) -> None:
+    """Refuse a bare word that can only be Python: a keyword, a dunder, attribute access."""
+    if name in known:
+        return
+    if keyword.iskeyword(name):
+        raise _refuse(formula, name, "Python keywords such as lambda are not allowed")
+    if "__" in name:
+        raise _refuse(formula, name, "dunder names are not allowed")
+    if "." in name:
+        raise _refuse(formula, name, "attribute access is not allowed; it is not a column")
+
+
+def _check_call(formula: str, head: str, inner: str, known: set[str]) -> frozenset[str]:
+    """Check a transform call ``head(inner)`` node by node (``ast``, never evaluated)."""
+    piece = f"{head}({inner})"
+    aliases: dict[str, str] = {}
+
+    def alias(match: re.Match) -> str:
+        placeholder = _PLACEHOLDER.format(len(aliases))
+        aliases[placeholder] = match.group(1)
+        return placeholder
+
+    code = re.sub(r"`([^`]*)`", alias, piece)
+    try:
+        tree = ast.parse(code, mode="eval")
+    except SyntaxError:
+        raise _refuse(formula, piece, "not a transform of columns") from None
+    checker = _CallChecker(formula, piece, known, aliases)
+    checker.check_call(tree.body, top=True)
+    return frozenset(checker.columns)
+
+
+class _CallChecker:
+    """Walks the ``ast`` of one transform call; every node kind outside the whitelist refuses."""
+
+    def __init__(self, formula: str, piece: str, known: set[str], aliases: dict[str, str]):
+        self.formula, self.piece, self.known, self.aliases = formula, piece, known, aliases
+        self.columns: set[str] = set()
+
+    def refuse(self, node: ast.AST, why: str) -> ValueError:
+        text = ast.unparse(node)
+        for placeholder, name in self.aliases.items():
+            text = text.replace(placeholder, f"`{name}`")
+        return _refuse(self.formula, text, why)
+
+    def check_call(self, node: ast.AST, *, top: bool = False) -> None:
+        if not isinstance(node, ast.Call):
+            raise self.refuse(node, "not a transform call")
+        if not isinstance(node.func, ast.Name) or node.func.id not in FORMULA_TRANSFORMS:
+            head = node.func
+            why = (
+                "attribute access is not allowed"
+                if isinstance(head, ast.Attribute)
+                else "the function must be one of the allowed transforms, named plainly"
+            )
+            raise self.refuse(head, why)
+        if node.keywords:
+            raise self.refuse(node, "keyword arguments are not allowed")
+        if len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
+            raise self.refuse(node, f"{node.func.id}() takes exactly one argument")
+        (argument,) = node.args
+        if node.func.id == "C":
+            if not top:
+                raise self.refuse(node, "C() may only be a term of its own")
+            self.check_column(argument)
+        else:
+            self.check_arithmetic(argument)
+
+    def check_column(self, node: ast.AST) -> None:
+        if not isinstance(node, ast.Name):
+            raise self.refuse(node, "C() takes one column name")
+        self.check_name(node)
+
+    def check_name(self, node: ast.Name) -> None:
+        name = self.aliases.get(node.id, node.id)
+        if name in self.known:
+            self.columns.add(name)
+            return
+        if name.startswith("__") or "__" in name:
+            raise self.refuse(node, "dunder names are not allowed")
+        raise ValueError(
+            f"formula {self.formula!r} names [{name!r}], not columns of the data (in "
+            f"{self.piece!r}); formulas may use only {FORMULA_GRAMMAR}."
+        )
+
+    def check_arithmetic(self, node: ast.AST) -> None:
+        if isinstance(node, ast.Name):
+            self.check_name(node)
+        elif isinstance(node, ast.Constant):
+            if isinstance(node.value, bool) or not isinstance(node.value, int | float):
+                what = "string literals" if isinstance(node.value, str) else "this literal"
+                raise self.refuse(node, f"{what} are not allowed; only numbers")
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.UAdd | ast.USub):
+            self.check_arithmetic(node.operand)
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+            self.check_arithmetic(node.left)
+            exponent = node.right
+            if isinstance(exponent, ast.UnaryOp) and isinstance(exponent.op, ast.USub):
+                exponent = exponent.operand
+            if not (
+                isinstance(exponent, ast.Constant)
+                and isinstance(exponent.value, int | float)
+                and not isinstance(exponent.value, bool)
+                and abs(exponent.value) <= MAX_EXPONENT
+            ):
+                raise self.refuse(
+                    node.right, f"an exponent must be a numeric literal of size <= {MAX_EXPONENT}"
+                )
+        elif isinstance(node, ast.BinOp) and isinstance(
+            node.op, ast.Add | ast.Sub | ast.Mult | ast.Div
+        ):
+            self.check_arithmetic(node.left)
+            self.check_arithmetic(node.right)
+        elif isinstance(node, ast.Call):
+            self.check_call(node)
+        else:
+            raise self.refuse(node, _NODE_WHY.get(type(node), "not allowed in a transform"))
+
+
+_NODE_WHY = {
+    ast.Attribute: "attribute access is not allowed",
+    ast.Subscript: "subscripts are not allowed",
+    ast.Lambda: "lambdas are not allowed",
+    ast.JoinedStr: "string literals are not allowed",
+    ast.ListComp: "comprehensions are not allowed",
+    ast.GeneratorExp: "comprehensions are not allowed",
+    ast.NamedExpr: "assignments are not allowed",
+}
+
+
+class _TermParser:
+    """Recursive descent over the tokens of one side of ``~``; returns the columns it names.
+
+    Grammar (no Python in it): ``side := ['+'|'-'] term (('+'|'-') term)*``,
+    ``term := factor ((':'|'*') factor)*``, ``factor := atom (('**'|'^') INTEGER)?``,
+    ``atom := NAME | CALL | 0 | 1 | '(' side ')'``.
+    """
+
+    def __init__(self, formula: str, tokens: list[_Token]) -> None:
+        self.formula, self.tokens = formula, tokens
+        self.position = 0
+        self.columns: set[str] = set()
+
+    def peek(self) -> _Token | None:
+        return self.tokens[self.position] if self.position < len(self.tokens) else None
+
+    def at(self, *operators: str) -> bool:
+        token = self.peek()
+        return token is not None and token.kind == "op" and token.text in operators
+
+    def fail(self, what: str) -> ValueError:
+        token = self.peek()
+        found = repr(token.text) if token else "the end"
+        return ValueError(f"cannot parse formula {self.formula!r}: expected {what}, found {found}.")
+
+    def parse(self) -> set[str]:
+        self.side()
+        if self.peek() is not None:
+            raise self.fail("'+', '-', ':', '*' or '**' between terms")
+        return self.columns
+
+    def side(self) -> None:
+        if self.at("+", "-"):
+            self.position += 1
+        self.term()
+        while self.at("+", "-"):
+            self.position += 1
+            self.term()
+
+    def term(self) -> None:
+        self.factor()
+        while self.at(":", "*"):
+            self.position += 1
+            self.factor()
+
+    def factor(self) -> None:
+        self.atom()
+        if self.at("**", "^"):
+            self.position += 1
+            token = self.peek()
+            if token is None or token.kind != "number" or not _INTEGER.match(token.text):
+                raise self.fail("an integer literal after the power operator")
+            self.position += 1
+
+    def atom(self) -> None:
+        token = self.peek()
+        if token is None:
+            raise self.fail("a term")
+        if token.kind in ("name", "call"):
+            self.columns.update(token.columns)
+        elif token.kind == "number":
+            if token.text not in ("0", "1"):
+                raise _refuse(self.formula, token.text, "a number term other than 0 or 1")
+        elif self.at("("):
+            self.position += 1
+            self.side()
+            if not self.at(")"):
+                raise self.fail("')'")
+        else:
+            raise self.fail("a term")
+        self.position += 1
 
 
 def least_squares_sigma(X: ArrayLike, y: ArrayLike, *, intercept: bool = True) -> float:
