@@ -22,7 +22,20 @@ target column (the available columns are listed), non-numeric feature columns ou
 (they are named, and a formula with ``C(column)`` is suggested: encoding silently would choose
 the reference level and coding for you), and rows with missing or non-finite values (the first
 rows are named; ``dropna=True`` drops them and records how many in
-``X.attrs["dropped_rows"]``).
+``X.attrs["dropped_rows"]``), and repeated column names (in a frame or a CSV header; they would
+become one feature label).
+
+**Nothing in a formula is executed.** formulaic evaluates the pieces of a formula as Python, so
+before it sees the string, :func:`design_from_formula` checks it against a whitelist: column
+names (must exist; backquoted, `` `my col` ``, when they are not identifiers), ``+``, ``-``,
+``:``, ``*``, ``**`` or ``^`` with an integer, parentheses, ``0`` / ``1`` / ``-1`` for the
+intercept, and the transforms ``C(column)``, ``log``, ``exp``, ``sqrt``, ``center``, ``scale``
+(formulaic's stateful ones) of columns, numbers and ``+ - * /`` or ``**`` with a numeric literal.
+Anything else — ``{...}`` blocks, lambdas, dunders, attribute access such as ``np.log``,
+subscripts, strings, keyword arguments, other functions — is refused with a ``ValueError`` that
+names the piece. As a second line, formulaic evaluates with a context that holds only those
+transforms and shadows every Python builtin and every other formulaic transform name (``np``,
+``I``, ...) with an object that refuses to be called.
 
 Examples
 --------
@@ -67,10 +80,12 @@ def design_from_formula(
     Parameters
     ----------
     formula : str
-        ``"response ~ terms"`` in formulaic's grammar: ``a:b`` is the product of ``a`` and
-        ``b``, ``a*b`` is ``a + b + a:b``, ``C(g)`` encodes ``g`` as a categorical (string
-        columns are categorical without it), ``np.log(a)`` and other Python expressions work.
-        The left side must give one numeric column.
+        ``"response ~ terms"`` in formulaic's grammar, restricted to the whitelist of the
+        module docstring (``FORMULA_GRAMMAR``): ``a:b`` is the product of ``a`` and ``b``,
+        ``a*b`` is ``a + b + a:b``, ``(a + b)**2`` is ``a + b + a:b``, ``C(g)`` encodes ``g``
+        as a categorical (string columns are categorical without it), ``log(a)``,
+        ``exp(a)``, ``sqrt(a)``, ``center(a)``, ``scale(a)`` transform a column. The left side
+        must give one numeric column.
     data : pandas.DataFrame
         The variables the formula names.
     dropna : bool
@@ -92,8 +107,9 @@ def design_from_formula(
     Raises
     ------
     ValueError
-        On a formula without a left side, a syntax error, a variable not in ``data`` (the
-        available columns are listed), missing values (unless ``dropna``), a non-numeric or
+        On a formula without a left side, a syntax error, a piece outside the whitelist (named,
+        with what is allowed), a variable not in ``data`` (the available columns are listed),
+        repeated column names, missing values (unless ``dropna``), a non-numeric or
         multi-column left side, or no rows / no columns left.
 
     Notes
