@@ -18,16 +18,49 @@ unconstrained space, :math:`\theta = T(u)`, but :math:`F` is still the density o
 
 Algorithm (one jitted loop per model structure; cached, so a second call with the same model and
 shapes does not recompile): accelerated proximal gradient (FISTA) with backtracking line search,
-gradient-based adaptive restart and a diagonal (Jacobi) metric from the Hessian at the start; when
-the problem has at most ``newton_max_dim`` unknowns, a Newton step on the current support (signs
-fixed, orthant-projected, accepted only if it does not increase :math:`F`) is tried every few
-iterations, which ends lasso / ridge / logistic problems at machine precision.
+gradient-based adaptive restart and a diagonal (Jacobi) metric :math:`D = |\mathrm{diag}\,\nabla^2
+f|` from the start; when the problem has at most ``newton_max_dim`` unknowns, a Newton step on the
+current support (signs fixed, orthant-projected, solved in the Jacobi-scaled coordinates
+:math:`D^{-1/2} H D^{-1/2}` so that columns of any scale are equally well conditioned, accepted
+only if it gives a finite :math:`F` that does not increase) is tried every few iterations, which
+ends lasso / ridge / logistic problems at machine precision. A trial point with a non-finite
+objective is never accepted: FISTA shortens its step (and drops its momentum when the extrapolated
+point is not finite), Newton halves its step.
 
-Convergence is decided by an optimality certificate, the infinity norm of the minimum-norm
-subgradient of :math:`F` in the unconstrained coordinates (for an L1 element at :math:`\mu_i`:
-:math:`\max(|\partial_i f| - w_i, 0)`; elsewhere
-:math:`|\partial_i f + w_i\,\mathrm{sign}(\theta_i - \mu_i)|`), relative to
-:math:`\max(1, \|\nabla f(u_0)\|_\infty)` at the starting point.
+The start is the prior's location, not a draw: the ``loc`` of a real-valued location family (the
+Laplace location for L1 sites), else the prior mean when it is finite and inside the support, else
+:math:`T(0)` (0 in the unconstrained space; improper priors). If the log density is not finite
+there, every default site is restarted at :math:`T(0)` before an error is raised.
+
+**The optimality certificate** is scale-free per coordinate. With :math:`k_i(u)` the minimum-norm
+subgradient of :math:`F` in the unconstrained coordinate :math:`i` (for an L1 element at
+:math:`\mu_i`: :math:`\max(|\partial_i f| - w_i, 0)`; elsewhere
+:math:`|\partial_i f + w_i\,\mathrm{sign}(\theta_i - \mu_i)|`) and :math:`d_i = |\partial^2_{ii}
+f(u_0)|` the curvature at the default start :math:`u_0`,
+
+.. math::
+
+    \mathrm{optimality}(u) = \frac{\max_i |k_i(u)| / \sqrt{d_i}}
+        {\max_i |\partial_i f(u_0)| / \sqrt{d_i}}.
+
+:math:`k_i^2 / d_i` is (to second order) the decrease of :math:`F` that moving coordinate :math:`i`
+alone could still give, so each coordinate is held to its own scale: the measure does not change
+when a column of ``X`` is multiplied by any :math:`c_i \ne 0` (:math:`k_i \to c_i k_i`,
+:math:`d_i \to c_i^2 d_i`) or when the whole objective is multiplied by any :math:`s > 0` (e.g.
+``sigma = 1e8``; numerator and denominator both scale by :math:`\sqrt{s}`). The denominator is taken
+at the default start for a warm start too, so a path is held to the standard of a cold solve.
+A coordinate without curvature at the start gets the largest :math:`d_i` (the loosest weight,
+as it has no scale of its own); beyond ``_EXACT_DIAGONAL_MAX_DIM`` unknowns without Newton steps,
+:math:`d` is a Hutchinson estimate. When the denominator is 0 (the start is stationary) it is 1.
+
+**No finite MAP.** A point that passes the certificate is checked along the ray from :math:`u_0`
+through it: if :math:`F` still decreases strictly at twice and four times the distance (beyond
+rounding), the objective has no minimizer that way (a flat prior on separable classes, an improper
+posterior, an objective unbounded below). The optimality is then reported as ``inf``
+(``converged=False``) and a :class:`NoFiniteMapWarning` says so; the remedy is a proper prior.
+
+Calls are thread-safe: ``bayesreg._compile.MODEL_LOCK`` is held for the whole call (NumPyro's
+effect handlers are process-wide), so concurrent calls run one at a time.
 """
 
 from __future__ import annotations
@@ -47,17 +80,28 @@ from jax.flatten_util import ravel_pytree
 from numpyro import handlers
 from numpyro.distributions.transforms import biject_to
 
-from ._compile import ProgramCache, SplitArguments, is_traced, split_arguments
+from ._compile import MODEL_LOCK, ProgramCache, SplitArguments, is_traced, split_arguments
 from ._types import Array, ArrayLike
 from ._validation import check_argument, prepare_model_arguments
 from .models import ElasticNetPrior, with_sufficient_statistics
 from .prox import prox_lasso
 
-__all__ = ["ConvergenceWarning", "MapPath", "MapResult", "map_estimate", "map_path"]
+__all__ = [
+    "ConvergenceWarning",
+    "MapPath",
+    "MapResult",
+    "NoFiniteMapWarning",
+    "map_estimate",
+    "map_path",
+]
 
 
 class ConvergenceWarning(UserWarning):
     """A MAP solve stopped before its optimality certificate met the tolerance."""
+
+
+class NoFiniteMapWarning(ConvergenceWarning):
+    """The objective still decreases beyond the returned point: no finite MAP exists that way."""
 
 
 @dataclass(frozen=True)
@@ -76,8 +120,12 @@ class MapResult:
     converged : bool
         Whether ``optimality <= tolerance``.
     optimality : float
-        Infinity norm of the minimum-norm subgradient of the objective (unconstrained coordinates),
-        relative to ``max(1, ||grad f(u0)||_inf)``.
+        Scale-free KKT measure (see the module docstring): the largest minimum-norm subgradient
+        of the objective per unconstrained coordinate, each divided by the square root of that
+        coordinate's curvature at the default start, relative to the same weighted norm of the
+        gradient there. Unchanged by rescaling a column of ``X`` or the whole objective. ``inf``
+        when the objective still decreases along the ray from the start through ``params`` (no
+        finite MAP; a :class:`NoFiniteMapWarning` is issued).
     tolerance : float
         The tolerance ``optimality`` was held to.
     model, args, kwargs
@@ -203,30 +251,63 @@ class _Setup(NamedTuple):
     l1_sites: frozenset[str]
 
 
-def _default_init(site: dict, l1: bool) -> Array:
+def _site_shape(site: dict) -> tuple[int, ...]:
     fn = site["fn"]
-    shape = (
+    return (
         tuple(site["kwargs"].get("sample_shape", ()))
         + tuple(fn.batch_shape)
         + tuple(fn.event_shape)
     )
+
+
+def _unconstrained_zero(site: dict) -> Array:
+    """``T(0)``: the point 0 of the unconstrained space, mapped to the site's support."""
+    transform = biject_to(site["fn"].support)
+    return transform(jnp.zeros(transform.inverse_shape(_site_shape(site))))
+
+
+def _prior_location(site: dict, l1: bool) -> Array:
+    """Return the deterministic default start of a site (see the module docstring)."""
+    fn = site["fn"]
+    shape = _site_shape(site)
     base, _ = _unwrap(fn)
     if l1:
         return jnp.broadcast_to(base.loc, shape).astype(jnp.result_type(float))
-    transform = biject_to(fn.support)
-    if not isinstance(base, dist.ImproperUniform):
+    candidates = []
+    if fn.support is dist.constraints.real or fn.support is dist.constraints.real_vector:
+        candidates.append(lambda: base.loc)
+    candidates.append(lambda: fn.mean)
+    for candidate in candidates:
         try:
-            draws = fn.sample(jax.random.PRNGKey(0), (15,))
-            return jnp.median(draws, axis=0)
-        except NotImplementedError:
-            pass
-    return transform(jnp.zeros(transform.inverse_shape(shape)))
+            value = jnp.broadcast_to(jnp.asarray(candidate(), jnp.result_type(float)), shape)
+        except (AttributeError, NotImplementedError, ValueError, TypeError):
+            continue  # no loc, no mean, or one of another shape
+        if bool(jnp.all(jnp.isfinite(value))) and bool(jnp.all(fn.support(value))):
+            return value
+    return _unconstrained_zero(site)
 
 
 def _setup(
     model: Callable, args: tuple, kwargs: dict, init_params: Mapping[str, ArrayLike] | None
 ) -> _Setup:
     user_init = dict(init_params or {})
+    try:
+        return _setup_from(model, args, kwargs, user_init, safe=False)
+    except _NonFiniteStart:
+        pass
+    # the prior location can overflow the likelihood (a large column times a prior mean): retry
+    # from T(0), which starts every linear predictor at 0
+    try:
+        return _setup_from(model, args, kwargs, user_init, safe=True)
+    except _NonFiniteStart as error:
+        raise ValueError(str(error)) from None
+
+
+class _NonFiniteStart(Exception):
+    """The log density of a site is not finite at the starting point."""
+
+
+def _setup_from(model: Callable, args: tuple, kwargs: dict, user_init: dict, safe: bool) -> _Setup:
     l1_sites: set[str] = set()
 
     def init_fn(site):
@@ -242,7 +323,9 @@ def _setup(
             l1_sites.add(site["name"])
         if site["name"] in user_init:
             return jnp.asarray(user_init[site["name"]], dtype=jnp.result_type(float))
-        return _default_init(site, l1)
+        if safe and not l1:
+            return _unconstrained_zero(site)
+        return _prior_location(site, l1)
 
     # NumPyro refuses invalid concrete distribution arguments (e.g. a negative scale) here
     model_trace = _trace(model, args, kwargs, init_fn)
@@ -267,10 +350,11 @@ def _setup(
         if site["type"] == "sample" and name not in l1_sites:
             log_prob = np.asarray(_site_log_prob(site))
             if not np.isfinite(log_prob):
-                raise ValueError(
+                raise _NonFiniteStart(
                     f"the log density of site '{name}' is {float(log_prob)} at the starting "
-                    "point: its value is outside the support of its distribution (check the "
-                    "data) or the starting value is; pass init_params={...} to start elsewhere."
+                    "point (the prior location, and 0 in the unconstrained space): its value is "
+                    "outside the support of its distribution (check the data) or the starting "
+                    "value is; pass init_params={...} to start elsewhere."
                 )
     return _Setup(init, frozenset(l1_sites))
 
@@ -315,12 +399,18 @@ def _make_solver(
     loc: Array,
     weight: Array,
     metric: Array,
-    grad_scale: Array,
+    certificate_root: Array,
+    certificate_ref: Array,
     use_newton: bool,
     newton_every: int,
     warm: Array,
 ) -> tuple[Callable, Callable]:
-    """Return ``(step, optimality)`` for the composite problem ``smooth(x) + sum w|x - loc|``."""
+    """Return ``(step, optimality)`` for the composite problem ``smooth(x) + sum w|x - loc|``.
+
+    ``metric`` is the (normalized) Jacobi metric of the proximal and Newton steps;
+    ``certificate_root`` the square roots ``sqrt(d_i)`` of the curvature at the default start and
+    ``certificate_ref`` the weighted gradient norm there (the module docstring's certificate).
+    """
     value_and_grad = jax.value_and_grad(smooth)
     eps = jnp.finfo(loc.dtype).eps
     x_size = loc.shape[0]
@@ -336,26 +426,56 @@ def _make_solver(
         return loc + prox_lasso(y - scaling * grad_y - loc, weight, scaling)
 
     def optimality(x):
-        return jnp.max(jnp.abs(_kkt(jax.grad(smooth)(x), x, loc, weight))) / grad_scale
+        kkt = _kkt(jax.grad(smooth)(x), x, loc, weight)
+        return jnp.max(jnp.abs(kkt) / certificate_root) / certificate_ref
+
+    def finite(value, grad):
+        return jnp.isfinite(value) & jnp.all(jnp.isfinite(grad))
+
+    def rounding(*values):
+        # F is a (tree-)reduction of many terms: its rounding is within a few dozen ulps of the
+        # largest; differences below this are noise and values cannot decide a step
+        return _ROUNDING_ULPS * eps * jnp.max(jnp.abs(jnp.stack(values)))
+
+    def stationarity(x):
+        return jnp.sum((_kkt(jax.grad(smooth)(x), x, loc, weight) / certificate_root) ** 2)
 
     def fista(state):
         momentum_next = 0.5 * (1.0 + jnp.sqrt(1.0 + 4.0 * state.momentum**2))
         beta = (state.momentum - 1.0) / momentum_next
-        y = state.x + beta * (state.x - state.x_prev)
-        f_y, grad_y = value_and_grad(y)
+        extrapolated = state.x + beta * (state.x - state.x_prev)
+        f_y, grad_y = value_and_grad(extrapolated)
+        # momentum can overshoot into a region where the density is not finite: restart from x
+        overshoot = ~finite(f_y, grad_y)
+        y = jnp.where(overshoot, state.x, extrapolated)
+        f_y, grad_y = jax.lax.cond(overshoot, value_and_grad, lambda _: (f_y, grad_y), state.x)
+        momentum_next = jnp.where(overshoot, 1.0, momentum_next)
 
         def not_sufficient(carry):
             lipschitz, x_new, f_new, doublings = carry
             diff = x_new - y
-            bound = f_y + grad_y @ diff + 0.5 * lipschitz * jnp.sum(metric * diff**2)
-            slack = 10.0 * eps * (jnp.abs(f_y) + 1.0)
-            return ((f_new > bound + slack) | ~jnp.isfinite(f_new)) & (doublings < 64)
+            quadratic = 0.5 * lipschitz * jnp.sum(metric * diff**2)
+            excess = f_new - (f_y + grad_y @ diff + quadratic)
+            # when F is too flat for its values to tell (a large constant in the density, or
+            # near the optimum), ask the gradient: the curvature along the step must be at
+            # most the step's (the same test for a quadratic, and free of F's rounding)
+            ambiguous = jnp.isfinite(f_new) & (jnp.abs(excess) <= rounding(f_y, f_new))
+            sufficient = jax.lax.cond(
+                ambiguous,
+                lambda x: (jax.grad(smooth)(x) - grad_y) @ diff <= 2.0 * quadratic,
+                lambda x: excess <= 0.0,
+                x_new,
+            )
+            # 64 doublings shorten the step by 2^-64: a density that is still not finite
+            # there is not finite arbitrarily close to y
+            return ~(sufficient & jnp.isfinite(f_new)) & (doublings < 64)
 
         def backtrack(carry):
             lipschitz = carry[0] * 2.0
             x_new = prox_step(y, grad_y, lipschitz)
             return lipschitz, x_new, smooth(x_new), carry[3] + 1
 
+        # backtracking only lengthens 1/step: let the step grow back by ~10% per iteration
         lipschitz = state.lipschitz * 0.9
         x_new = prox_step(y, grad_y, lipschitz)
         lipschitz, x_new, f_new, _ = jax.lax.while_loop(
@@ -371,8 +491,12 @@ def _make_solver(
             x_new, x_prev, momentum_next, lipschitz, objective, state.optimality, state.num_iter
         )
 
+    root = jnp.sqrt(metric)
+
     def eigh_direction(x, free, rhs):
-        hess = jax.hessian(smooth)(x)
+        # in the Jacobi-scaled coordinates D^{1/2} x the Hessian has a unit-scale diagonal, so
+        # the eigenvalue cut below does not depend on the scales of the columns
+        hess = jax.hessian(smooth)(x) / (root[:, None] * root[None, :])
         both = free[:, None] & free[None, :]
         hess_free = jnp.where(both, hess, jnp.eye(x.shape[0], dtype=x.dtype))
         # Newton step through the eigen-decomposition: exact along clearly positive curvature;
@@ -381,9 +505,11 @@ def _make_solver(
         # the L1 term push redundant weights through zero (the orthant projection stops them).
         curvature, basis = jnp.linalg.eigh(hess_free)
         largest = jnp.max(jnp.abs(curvature))
-        keep = curvature > 100.0 * x.shape[0] * eps * largest  # numerically non-zero
+        # numerically non-zero: above the rounding of an eigen-decomposition of this size
+        keep = curvature > 100.0 * x.shape[0] * eps * largest
+        # the damping of flat directions: a step 1e9 times longer than along the stiffest one
         inverse = 1.0 / jnp.where(keep, curvature, 1e-9 * largest)
-        return -basis @ (inverse * (basis.T @ rhs))
+        return -(basis @ (inverse * (basis.T @ (rhs / root)))) / root
 
     def newton(state):
         x = state.x
@@ -400,18 +526,32 @@ def _make_solver(
             trial = jnp.where(crossed, loc, trial)  # orthant projection keeps exact zeros
             return trial, total(trial)
 
+        stationarity_x = stationarity(x)
+
+        def acceptable(trial, value):
+            # a finite F that decreases; where F cannot tell (within its rounding), a step that
+            # makes the point more stationary (it polishes the last digits); inf/NaN never
+            ambiguous = jnp.isfinite(value) & (
+                jnp.abs(value - state.objective) <= rounding(value, state.objective)
+            )
+            return jax.lax.cond(
+                ambiguous,
+                lambda t: stationarity(t) <= stationarity_x,
+                lambda t: value < state.objective,
+                trial,
+            )
+
         def worse(carry):
-            alpha, _, value = carry
-            return (alpha > 1e-6) & ~(value <= state.objective + 4.0 * eps * jnp.abs(value))
+            alpha, trial, value = carry
+            # 20 halvings (alpha ~ 1e-6): the direction is no use here; FISTA carries on
+            return (alpha > 1e-6) & ~acceptable(trial, value)
 
         def halve(carry):
             alpha = carry[0] * 0.5
             return (alpha, *candidate(alpha))
 
         _, trial, value = jax.lax.while_loop(worse, halve, (1.0, *candidate(1.0)))
-        accept = jnp.all(jnp.isfinite(direction)) & (
-            value <= state.objective + 4.0 * eps * jnp.abs(value)
-        )
+        accept = jnp.all(jnp.isfinite(direction)) & acceptable(trial, value)
         x_new = jnp.where(accept, trial, x)
         return state._replace(
             x=x_new,
@@ -458,11 +598,12 @@ def _solve_from(
     x_start: Array,
     tol: Array,
     max_iter: Array,
-) -> tuple[Array, dict[str, Array], Array, Array, Array, Array]:
+) -> tuple[Array, dict[str, Array], Array, Array, Array, Array, Array]:
     """Solve from ``x_start``; ``init`` (the default start) sets the certificate's scale.
 
-    Returns ``(x, params, objective, optimality, num_iter, moved)``; ``moved`` flags (per L1 site,
-    sorted by name) Laplace parameters that change with the other latent sites.
+    Returns ``(x, params, objective, optimality, num_iter, moved, no_map)``; ``moved`` flags (per
+    L1 site, sorted by name) Laplace parameters that change with the other latent sites;
+    ``no_map`` that the objective still decreases beyond the certified point (optimality inf).
     """
     args, kwargs = _merge(split, traced)
     x0, unravel = ravel_pytree(init)
@@ -490,25 +631,33 @@ def _solve_from(
     loc = jnp.where(weight > 0, loc, 0.0).astype(x0.dtype)
     weight = weight.astype(x0.dtype)
 
-    # the certificate is relative to the gradient at the default start, so that a warm start (a
-    # path) is held to the same standard as a cold map_estimate
-    grad0 = jax.grad(smooth)(x0)
-    grad_scale = jnp.maximum(1.0, jnp.max(jnp.abs(grad0)))
     use_newton = x0.shape[0] <= newton_max_dim
-    metric = _jacobi_metric(smooth, x_start)
+    # Newton steps compute the whole Hessian anyway: its exact diagonal costs no more
+    exact = x0.shape[0] <= max(_EXACT_DIAGONAL_MAX_DIM, newton_max_dim if use_newton else 0)
+    # the certificate's scales come from the default start, so that a warm start (a path) is
+    # held to the same standard as a cold map_estimate
+    curvature0 = _curvature(smooth, x0, exact)
+    certificate_root = jnp.sqrt(curvature0)
+    certificate_ref = jnp.max(jnp.abs(jax.grad(smooth)(x0)) / certificate_root)
+    certificate_ref = jnp.where(certificate_ref > 0, certificate_ref, 1.0)
+    curvature = curvature0 if x_start is x0 else _curvature(smooth, x_start, exact)
     newton_every = max(10, x0.shape[0] // 3)
     step, optimality = _make_solver(
         smooth,
         loc,
         weight,
-        metric,
-        grad_scale,
+        curvature / jnp.max(curvature),
+        certificate_root,
+        certificate_ref,
         use_newton,
         newton_every,
         jnp.any(x_start != x0),
     )
 
-    objective0 = smooth(x_start) + jnp.sum(weight * jnp.abs(x_start - loc))
+    def total(x):
+        return smooth(x) + jnp.sum(weight * jnp.abs(x - loc))
+
+    objective0 = total(x_start)
     state = _State(
         x_start,
         x_start,
@@ -535,9 +684,12 @@ def _solve_from(
 
     state = jax.lax.while_loop(keep_going, body, state)
     final_optimality = optimality(state.x)
+    # a certified point is checked for a MAP at infinity (an unconverged one is reported as such)
+    no_map = (final_optimality <= tol) & _decreases_along_ray(total, x0, state.x, state.objective)
+    final_optimality = jnp.where(no_map, jnp.inf, final_optimality)
     final_trace = _trace(model, args, kwargs, _constrain_fn(unravel(state.x)))
     params = {name: final_trace[name]["value"] for name in init}
-    return state.x, params, state.objective, final_optimality, state.num_iter, moved
+    return state.x, params, state.objective, final_optimality, state.num_iter, moved, no_map
 
 
 def _solve(
@@ -549,8 +701,8 @@ def _solve(
     init: dict[str, Array],
     tol: Array,
     max_iter: Array,
-) -> tuple[dict[str, Array], Array, Array, Array, Array]:
-    """``(params, objective, optimality, num_iter, moved)`` of one solve (see _solve_from)."""
+) -> tuple[dict[str, Array], Array, Array, Array, Array, Array]:
+    """``(params, objective, optimality, num_iter, moved, no_map)`` of one solve (_solve_from)."""
     x0, _ = ravel_pytree(init)
     solution = _solve_from(model, split, l1_sites, newton_max_dim, traced, init, x0, tol, max_iter)
     return solution[1:]
@@ -567,7 +719,7 @@ def _solve_path(
     init: dict[str, Array],
     tol: Array,
     max_iter: Array,
-) -> tuple[dict[str, Array], Array, Array, Array, Array]:
+) -> tuple[dict[str, Array], Array, Array, Array, Array, Array]:
     """Solve at every point of a path: the trailing ``len(varying)`` traced leaves vary.
 
     Returns what :func:`_solve` does, each with a leading axis over the points.
@@ -593,20 +745,40 @@ def _solve_path(
 
 
 _EXACT_DIAGONAL_MAX_DIM = 64
+# the rounding of the objective, in ulps of its magnitude: a tree reduction of n terms errs by
+# about log2(n) ulps, so 64 covers any data size while staying far below a real decrease
+_ROUNDING_ULPS = 64.0
 # a single solve uses the Gaussian sufficient statistics up to this many features (a path, which
 # reuses them for every point, up to models' own limit)
 _SINGLE_SOLVE_MAX_FEATURES = 64
 _DIAGONAL_PROBES = 8
 
 
-def _jacobi_metric(smooth: Callable[[Array], Array], x0: Array) -> Array:
-    """Diagonal metric for the proximal steps: |diag of the Hessian| at the start, scaled to <= 1.
+def _decreases_along_ray(
+    total: Callable[[Array], Array], x0: Array, x: Array, objective: Array
+) -> Array:
+    """Whether ``total`` still decreases strictly at ``x0 + 2 (x - x0)`` and ``x0 + 4 (x - x0)``.
 
-    Exact (one Hessian) for small problems; beyond ``_EXACT_DIAGONAL_MAX_DIM`` unknowns a
-    Hutchinson estimate ``mean(v * Hv)`` over Rademacher probes, which costs a few gradients.
+    At a minimizer of a convex objective neither can happen; both do when the infimum is at
+    infinity (separable classes under a flat prior) or is minus infinity.
+    """
+    eps = jnp.finfo(x.dtype).eps
+    twice, four_times = total(x0 + 2.0 * (x - x0)), total(x0 + 4.0 * (x - x0))
+    # beyond rounding: a flat direction (no unique MAP, but a finite one) differs by a few
+    # ulps of |F| per evaluation; 1000 of them is a clear, not a rounding, decrease
+    margin = 1e3 * eps * jnp.maximum(jnp.abs(objective), jnp.abs(twice))
+    return (twice < objective - margin) & (four_times < twice - margin)
+
+
+def _curvature(smooth: Callable[[Array], Array], x0: Array, exact: bool) -> Array:
+    """``|diag of the Hessian|`` at ``x0``, positive and finite (the Jacobi metric's ``d``).
+
+    Exact (one Hessian) when ``exact``; otherwise a Hutchinson estimate ``mean(v * Hv)`` over
+    Rademacher probes, which costs a few gradients. A coordinate with no (or non-finite)
+    curvature gets the largest one: no scale of its own, so the most cautious step.
     """
     size = x0.shape[0]
-    if size <= _EXACT_DIAGONAL_MAX_DIM:
+    if exact:
         diag = jnp.diag(jax.hessian(smooth)(x0))
     else:
         probes = jax.random.rademacher(jax.random.PRNGKey(0), (_DIAGONAL_PROBES, size), x0.dtype)
@@ -616,9 +788,8 @@ def _jacobi_metric(smooth: Callable[[Array], Array], x0: Array) -> Array:
 
         diag = jnp.mean(probes * jax.vmap(hvp)(probes), axis=0)
     diag = jnp.where(jnp.isfinite(diag), jnp.abs(diag), 0.0)
-    diag = jnp.maximum(diag, 1e-6 * jnp.max(diag))
-    diag = jnp.where(diag > 0, diag, 1.0)
-    return diag / jnp.max(diag)
+    largest = jnp.max(diag)
+    return jnp.where(diag > 0, diag, jnp.where(largest > 0, largest, 1.0))
 
 
 _SOLVERS = ProgramCache(size=32)
@@ -688,53 +859,57 @@ def map_estimate(
     >>> bool(fit.converged), int((fit.params["coef"] == 0).sum()) > 0
     (True, True)
     """
-    dtype, tol = _check_options(model, dtype, tol, max_iter)
-    args, kwargs, _ = prepare_model_arguments(model, args, kwargs)
-    # a Gaussian likelihood through X'X (same objective, O(p²) per gradient) when that is cheaper:
-    # the statistics cost n p² once, a gradient through X 2np, and one solve takes tens of them
-    rewritten = with_sufficient_statistics(
-        model, args, kwargs, min_rows_per_feature=2.0, max_features=_SINGLE_SOLVE_MAX_FEATURES
-    )
-    solve_args, solve_kwargs = rewritten if rewritten is not None else (args, kwargs)
-    split = split_arguments((solve_args, solve_kwargs, {}), float_dtype=dtype)
-    concrete_args, concrete_kwargs = _merge(split, split.traced)
-    setup = _setup(model, concrete_args, concrete_kwargs, init_params)
-    init = {k: jnp.asarray(v, dtype) for k, v in setup.init.items()}
-
-    def make():
-        # the structure only: the cached program must not keep this call's data alive
-        structure = split._replace(traced=[])
-        return jax.jit(partial(_solve, model, structure, setup.l1_sites, newton_max_dim))
-
-    key = (model, *split.key, setup.l1_sites, newton_max_dim)
-    solver, _ = _SOLVERS.get(key, make)
-    params, objective, optimality, num_iter, moved = solver(
-        split.traced, init, jnp.asarray(tol, dtype), jnp.asarray(max_iter, jnp.int32)
-    )
-    _raise_if_l1_parameters_move(setup.l1_sites, moved)
-    objective = float(objective)
-    _raise_if_not_finite(objective, int(num_iter))
-    optimality = float(optimality)
-    converged = optimality <= tol
-    if not converged:
-        warnings.warn(
-            f"map_estimate did not converge in {int(num_iter)} iterations: optimality "
-            f"{optimality:.2e} > tol {tol:.1e}. Increase max_iter, standardize the columns of "
-            "X, or loosen tol.",
-            ConvergenceWarning,
-            stacklevel=2,
+    with MODEL_LOCK:
+        dtype, tol = _check_options(model, dtype, tol, max_iter)
+        args, kwargs, _ = prepare_model_arguments(model, args, kwargs)
+        # a Gaussian likelihood through X'X (same objective, O(p²) per gradient) when that is
+        # cheaper: the statistics cost n p² once, a gradient through X 2np, and one solve takes
+        # tens of them
+        rewritten = with_sufficient_statistics(
+            model, args, kwargs, min_rows_per_feature=2.0, max_features=_SINGLE_SOLVE_MAX_FEATURES
         )
-    return MapResult(
-        params=params,
-        objective=objective,
-        num_iter=int(num_iter),
-        converged=converged,
-        optimality=optimality,
-        tolerance=float(tol),
-        model=model,
-        args=args,
-        kwargs=kwargs,
-    )
+        solve_args, solve_kwargs = rewritten if rewritten is not None else (args, kwargs)
+        split = split_arguments((solve_args, solve_kwargs, {}), float_dtype=dtype)
+        concrete_args, concrete_kwargs = _merge(split, split.traced)
+        setup = _setup(model, concrete_args, concrete_kwargs, init_params)
+        init = {k: jnp.asarray(v, dtype) for k, v in setup.init.items()}
+
+        def make():
+            # the structure only: the cached program must not keep this call's data alive
+            structure = split._replace(traced=[])
+            return jax.jit(partial(_solve, model, structure, setup.l1_sites, newton_max_dim))
+
+        key = (model, *split.key, setup.l1_sites, newton_max_dim)
+        solver, _ = _SOLVERS.get(key, make)
+        params, objective, optimality, num_iter, moved, no_map = solver(
+            split.traced, init, jnp.asarray(tol, dtype), jnp.asarray(max_iter, jnp.int32)
+        )
+        _raise_if_l1_parameters_move(setup.l1_sites, moved)
+        objective = float(objective)
+        _raise_if_not_finite(objective, int(num_iter))
+        optimality = float(optimality)
+        converged = optimality <= tol
+        if bool(no_map):
+            _warn_no_finite_map("map_estimate", stacklevel=3)
+        elif not converged:
+            warnings.warn(
+                f"map_estimate did not converge in {int(num_iter)} iterations: optimality "
+                f"{optimality:.2e} > tol {tol:.1e}. Increase max_iter, standardize the columns of "
+                "X, or loosen tol.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        return MapResult(
+            params=params,
+            objective=objective,
+            num_iter=int(num_iter),
+            converged=converged,
+            optimality=optimality,
+            tolerance=float(tol),
+            model=model,
+            args=args,
+            kwargs=kwargs,
+        )
 
 
 @dataclass(frozen=True)
@@ -933,68 +1108,77 @@ def map_path(
     >>> fits.params["coef"].shape, int((fits.params["coef"][0] == 0).sum())
     ((20, 10), 10)
     """
-    dtype, tol = _check_options(model, dtype, tol, max_iter)
-    if method not in _PATH_METHODS:
-        raise ValueError(f"method must be one of {_PATH_METHODS}; got {method!r}.")
-    values = _path_values(path, kwargs)
-    args, kwargs, _ = prepare_model_arguments(model, args, kwargs)
-    for name, sequence in values.items():
-        values[name] = [
-            check_argument(value, f"path['{name}'][{i}]") for i, value in enumerate(sequence)
-        ]
-    first, varying = _stack_path(values, dtype)
-    # many solves share the Gram matrix: worth it as soon as a gradient through it is cheaper
-    rewritten = with_sufficient_statistics(model, args, {**kwargs, **first})
-    if rewritten is not None:
-        solve_args = rewritten[0]
-        solve_kwargs = {k: v for k, v in rewritten[1].items() if k not in first}
-    else:
-        solve_args, solve_kwargs = args, kwargs
-    split = split_arguments((solve_args, solve_kwargs, first), float_dtype=dtype)
-    concrete_args, concrete_kwargs = _merge(split, split.traced)
-    setup = _setup(model, concrete_args, concrete_kwargs, init_params)
-    init = {k: jnp.asarray(v, dtype) for k, v in setup.init.items()}
+    with MODEL_LOCK:
+        dtype, tol = _check_options(model, dtype, tol, max_iter)
+        if method not in _PATH_METHODS:
+            raise ValueError(f"method must be one of {_PATH_METHODS}; got {method!r}.")
+        values = _path_values(path, kwargs)
+        args, kwargs, _ = prepare_model_arguments(model, args, kwargs)
+        for name, sequence in values.items():
+            values[name] = [
+                check_argument(value, f"path['{name}'][{i}]") for i, value in enumerate(sequence)
+            ]
+        first, varying = _stack_path(values, dtype)
+        # many solves share the Gram matrix: worth it as soon as a gradient through it is cheaper
+        rewritten = with_sufficient_statistics(model, args, {**kwargs, **first})
+        if rewritten is not None:
+            solve_args = rewritten[0]
+            solve_kwargs = {k: v for k, v in rewritten[1].items() if k not in first}
+        else:
+            solve_args, solve_kwargs = args, kwargs
+        split = split_arguments((solve_args, solve_kwargs, first), float_dtype=dtype)
+        concrete_args, concrete_kwargs = _merge(split, split.traced)
+        setup = _setup(model, concrete_args, concrete_kwargs, init_params)
+        init = {k: jnp.asarray(v, dtype) for k, v in setup.init.items()}
 
-    def make():
-        structure = split._replace(traced=[])
-        return jax.jit(
-            partial(_solve_path, model, structure, setup.l1_sites, newton_max_dim, method)
-        )
+        def make():
+            structure = split._replace(traced=[])
+            return jax.jit(
+                partial(_solve_path, model, structure, setup.l1_sites, newton_max_dim, method)
+            )
 
-    key = ("path", method, model, *split.key, setup.l1_sites, newton_max_dim)
-    solver, _ = _SOLVERS.get(key, make)
-    params, objective, optimality, num_iter, moved = jax.device_get(
-        solver(
-            split.traced, varying, init, jnp.asarray(tol, dtype), jnp.asarray(max_iter, jnp.int32)
+        key = ("path", method, model, *split.key, setup.l1_sites, newton_max_dim)
+        solver, _ = _SOLVERS.get(key, make)
+        params, objective, optimality, num_iter, moved, no_map = jax.device_get(
+            solver(
+                split.traced,
+                varying,
+                init,
+                jnp.asarray(tol, dtype),
+                jnp.asarray(max_iter, jnp.int32),
+            )
         )
-    )
-    _raise_if_l1_parameters_move(setup.l1_sites, moved)
-    for i in np.flatnonzero(~np.isfinite(objective))[:1]:
-        _raise_if_not_finite(float(objective[i]), int(num_iter[i]), f" at path point {i}")
-    converged = np.asarray(optimality) <= tol
-    if not np.all(converged):
-        missed = np.flatnonzero(~converged)
-        warnings.warn(
-            f"map_path: {missed.size} of {converged.size} points did not converge (points "
-            f"{missed[:10].tolist()}{' ...' if missed.size > 10 else ''}; worst optimality "
-            f"{float(np.max(optimality)):.2e} > tol {tol:.1e}). Increase max_iter, standardize "
-            "the columns of X, or loosen tol.",
-            ConvergenceWarning,
-            stacklevel=2,
+        _raise_if_l1_parameters_move(setup.l1_sites, moved)
+        for i in np.flatnonzero(~np.isfinite(objective))[:1]:
+            _raise_if_not_finite(float(objective[i]), int(num_iter[i]), f" at path point {i}")
+        converged = np.asarray(optimality) <= tol
+        no_map = np.asarray(no_map)
+        if np.any(no_map):
+            points = np.flatnonzero(no_map)
+            _warn_no_finite_map(f"map_path (points {points[:10].tolist()})", stacklevel=3)
+        if not np.all(converged | no_map):
+            missed = np.flatnonzero(~converged & ~no_map)
+            warnings.warn(
+                f"map_path: {missed.size} of {converged.size} points did not converge (points "
+                f"{missed[:10].tolist()}{' ...' if missed.size > 10 else ''}; worst optimality "
+                f"{float(np.max(optimality[missed])):.2e} > tol {tol:.1e}). Increase max_iter, "
+                "standardize the columns of X, or loosen tol.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        return MapPath(
+            path=values,
+            params={name: np.asarray(value) for name, value in params.items()},
+            objective=np.asarray(objective, dtype=float),
+            optimality=np.asarray(optimality, dtype=float),
+            num_iter=np.asarray(num_iter, dtype=int),
+            converged=converged,
+            tolerance=float(tol),
+            method=method,
+            model=model,
+            args=args,
+            kwargs=kwargs,
         )
-    return MapPath(
-        path=values,
-        params={name: np.asarray(value) for name, value in params.items()},
-        objective=np.asarray(objective, dtype=float),
-        optimality=np.asarray(optimality, dtype=float),
-        num_iter=np.asarray(num_iter, dtype=int),
-        converged=converged,
-        tolerance=float(tol),
-        method=method,
-        model=model,
-        args=args,
-        kwargs=kwargs,
-    )
 
 
 def _check_options(model: Any, dtype: Any, tol: Any, max_iter: Any) -> tuple[Any, float]:
@@ -1009,6 +1193,18 @@ def _check_options(model: Any, dtype: Any, tol: Any, max_iter: Any) -> tuple[Any
     if isinstance(max_iter, bool) or not isinstance(max_iter, int | np.integer) or max_iter < 1:
         raise ValueError(f"max_iter must be a positive integer; got {max_iter!r}.")
     return dtype, tol
+
+
+def _warn_no_finite_map(where: str, stacklevel: int) -> None:
+    warnings.warn(
+        f"{where}: no finite MAP exists: the objective keeps decreasing along the ray from the "
+        "start through the returned point (e.g. a flat prior on separable classes, an improper "
+        "posterior, a density unbounded above), so the estimate is only where the solver "
+        "stopped (optimality is reported as inf, converged=False). Use a proper prior, e.g. "
+        "bayesreg.models.gaussian(...) on the weights, or a proper intercept prior.",
+        NoFiniteMapWarning,
+        stacklevel=stacklevel,
+    )
 
 
 def _raise_if_not_finite(objective: float, num_iter: int, where: str = "") -> None:

@@ -460,13 +460,21 @@ def test_non_finite_log_density_at_the_start_names_the_site(small):
         br.map_estimate(model_with_nan_factor, X, y)
 
 
-def test_nan_in_the_loop_ends_with_a_clear_error(small):
-    """A density that turns NaN past w = 0.5 (the optimum lies beyond): an error, no NaN fit."""
+def test_nan_in_the_loop_is_never_accepted(small):
+    """A density that turns NaN past w = 0.5 (the optimum lies beyond): no NaN fit, a warning.
+
+    Every trial point past the wall is rejected, so the solve stays at finite points below it and
+    reports that it did not converge (the density's supremum is at the undeclared boundary).
+    """
     X, y = small
 
     def model_with_nan_region(X, y):
         w = numpyro.sample("w", dist.Normal(0.0, 1.0))
         numpyro.factor("wall", jnp.where(w > 0.5, jnp.nan, -10.0 * (w - 2.0) ** 2))
 
-    with pytest.raises(FloatingPointError, match="log density is NaN or infinite there"):
-        br.map_estimate(model_with_nan_region, X, y, max_iter=500)
+    with pytest.warns(ConvergenceWarning, match="did not converge"):
+        fit = br.map_estimate(model_with_nan_region, X, y, max_iter=500)
+    assert not fit.converged
+    assert np.isfinite(fit.objective)
+    # the last finite point is within a whisker of the wall, never past it
+    assert 0.5 - 1e-3 <= float(fit.params["w"]) <= 0.5
