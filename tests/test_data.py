@@ -33,6 +33,7 @@ def test_interaction_column_is_the_product(frame):
 def test_star_expands_to_main_effects_and_interaction(frame):
     X, _ = design_from_formula("y ~ a*b", frame)
     assert list(X.columns) == ["a", "b", "a:b"]
+    np.testing.assert_array_equal(X.to_numpy(), np.column_stack([frame.a, frame.b, frame.a * frame.b]))
 
 
 def test_categorical_is_treatment_coded_against_the_first_level(frame):
@@ -49,12 +50,16 @@ def test_categorical_is_treatment_coded_against_the_first_level(frame):
 def test_string_column_is_categorical_without_c(frame):
     X, _ = design_from_formula("y ~ g", frame)
     assert list(X.columns) == ["g[T.v]", "g[T.w]"]
+    np.testing.assert_array_equal(X["g[T.v]"], (frame["g"] == "v").astype(float))
+    np.testing.assert_array_equal(X["g[T.w]"], (frame["g"] == "w").astype(float))
 
 
 def test_formula_without_intercept_keeps_full_coding_and_says_so(frame):
     X, _ = design_from_formula("y ~ 0 + g", frame)
     assert list(X.columns) == ["g[u]", "g[v]", "g[w]"]
     assert X.attrs["intercept"] is False
+    for level in "uvw":  # full rank: one indicator per level, no reference level
+        np.testing.assert_array_equal(X[f"g[{level}]"], (frame["g"] == level).astype(float))
 
 
 def test_transforms_of_columns(frame):
@@ -153,3 +158,47 @@ def test_formula_design_feeds_the_models(frame):
     theta = np.linalg.solve(Z.T @ Z + np.diag([0.0] + [1.0] * X.shape[1]), Z.T @ y.to_numpy())
     np.testing.assert_allclose(fit.params["coef"], theta[1:], atol=1e-8)
     np.testing.assert_allclose(fit.params["intercept"], theta[0], atol=1e-8)
+
+
+# ---------------------------------------------------------------------------------------------
+# repeated column names: refused wherever a table enters (one 'a' would silently be lost)
+
+
+@pytest.fixture
+def repeated(rng) -> pd.DataFrame:
+    data = pd.DataFrame(rng.normal(size=(8, 4)), columns=["y", "a", "a", "b"])
+    return data
+
+
+DUPLICATE = r"duplicate column names: 'a' \(2 times\); column names must be unique"
+
+
+def test_repeated_columns_refused_in_frames(repeated):
+    with pytest.raises(ValueError, match=DUPLICATE):
+        design_from_frame(repeated, target="y")
+    with pytest.raises(ValueError, match=DUPLICATE):
+        design_from_frame(repeated, formula="y ~ b")
+    with pytest.raises(ValueError, match=DUPLICATE):
+        design_from_formula("y ~ a + b", repeated)
+
+
+def test_repeated_columns_refused_in_csv_headers(tmp_path, repeated):
+    path = tmp_path / "repeated.csv"
+    repeated.to_csv(path, index=False)
+    assert path.read_text().splitlines()[0] == "y,a,a,b"
+    # pandas alone would rename the second 'a' to 'a.1' and fit it as another feature
+    assert list(pd.read_csv(path).columns) == ["y", "a", "a.1", "b"]
+    with pytest.raises(ValueError, match="CSV file .*repeated.csv' has " + DUPLICATE):
+        load_csv(path, target="y")
+    with pytest.raises(ValueError, match=DUPLICATE):
+        load_csv(path, formula="y ~ b")
+    # a real column named 'a.1' is not a repeat
+    path.write_text("y,a,a.1\n1,2,3\n2,3,5\n3,1,1\n")
+    X, _ = load_csv(path, target="y")
+    assert list(X.columns) == ["a", "a.1"]
+
+
+def test_columns_repeated_as_text_are_refused(rng):
+    data = pd.DataFrame(rng.normal(size=(5, 3)), columns=["y", 1, "1"])
+    with pytest.raises(ValueError, match=r"duplicate column names: '1' \(2 times\)"):
+        design_from_frame(data, target="y")
