@@ -33,7 +33,8 @@ def test_interaction_column_is_the_product(frame):
 def test_star_expands_to_main_effects_and_interaction(frame):
     X, _ = design_from_formula("y ~ a*b", frame)
     assert list(X.columns) == ["a", "b", "a:b"]
-    np.testing.assert_array_equal(X.to_numpy(), np.column_stack([frame.a, frame.b, frame.a * frame.b]))
+    expected = np.column_stack([frame["a"], frame["b"], frame["a"] * frame["b"]])
+    np.testing.assert_array_equal(X.to_numpy(), expected)
 
 
 def test_categorical_is_treatment_coded_against_the_first_level(frame):
