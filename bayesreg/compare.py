@@ -18,7 +18,9 @@ from numpyro.infer import Predictive
 
 from . import map as _map
 from . import models
+from ._compile import MODEL_LOCK
 from ._types import ArrayLike
+from .data import _check_unique_columns
 from .map import MapResult
 from .sample import PosteriorResult, _scalar_items, sample_posterior
 
@@ -85,7 +87,8 @@ def compare(
     Raises
     ------
     ValueError
-        If a MAP site is not in the posterior or has another shape, or on a bad ``hdi_prob`` /
+        If a MAP site is not in the posterior or has another shape, if a site's row labels
+        repeat (duplicated feature names: one row would be lost), or on a bad ``hdi_prob`` /
         ``eps``.
 
     Examples
@@ -116,11 +119,34 @@ def compare(
                 f"{tuple(draws.shape[2:])} in the posterior; fit both on the same data."
             )
         flat_map = map_value.reshape(-1)
-        for k, (label, values) in enumerate(_scalar_items(draws, name)):
+        items = list(_scalar_items(draws, name))
+        _refuse_repeated_labels(name, draws, [label for label, _ in items])
+        for k, (label, values) in enumerate(items):
             rows[label] = _row(flat_map[k], np.asarray(values).reshape(-1), hdi_prob, eps)
     table = pd.DataFrame.from_dict(rows, orient="index", columns=list(COLUMNS))
     table.attrs["hdi_prob"] = hdi_prob
     return table
+
+
+def _refuse_repeated_labels(name: str, draws: Any, labels: list[str]) -> None:
+    """Refuse a site whose row labels repeat (two features of one name would become one row)."""
+    if len(set(labels)) == len(labels):
+        return
+    repeated = sorted({label for label in labels if labels.count(label) > 1})
+    coordinates = sorted(
+        {
+            str(value)
+            for dim in draws.dims[2:]
+            if dim in draws.coords
+            for value in draws.coords[dim].values.tolist()
+            if draws.coords[dim].values.tolist().count(value) > 1
+        }
+    )
+    raise ValueError(
+        f"site {name!r} has repeated row labels {repeated} (repeated feature names "
+        f"{coordinates}); a table keyed by label would lose rows. Give every column a unique "
+        "name (rename or drop the duplicated DataFrame columns) and fit again."
+    )
 
 
 def _row(map_value: float, draws: np.ndarray, hdi_prob: float, eps: float | None) -> dict:
@@ -214,6 +240,8 @@ def predict(
     """
     if not 0.0 < hdi_prob < 1.0:
         raise ValueError(f"hdi_prob must lie in (0, 1); got {hdi_prob!r} (e.g. 0.94).")
+    if isinstance(X_new, pd.DataFrame):
+        _check_unique_columns(X_new.columns, "X_new")
     index = X_new.index if isinstance(X_new, pd.DataFrame) else None
     X_new = np.asarray(X_new.to_numpy() if isinstance(X_new, pd.DataFrame) else X_new, float)
     if X_new.ndim != 2:
@@ -233,7 +261,8 @@ def predict(
     predictive = Predictive(
         post.model, posterior_samples=latent, return_sites=["mu", "y"], parallel=True
     )
-    draws = predictive(jax.random.key(seed), *args, **kwargs)
+    with MODEL_LOCK:  # Predictive traces and runs the model under NumPyro's global handlers
+        draws = predictive(jax.random.key(seed), *args, **kwargs)
     if "mu" not in draws:
         raise ValueError(
             "the model records no deterministic site 'mu' when y is None; add "
@@ -332,6 +361,8 @@ def shrinkage_path(
         raise ValueError(f"prior must be 'laplace' or 'gaussian'; got {prior!r}.")
     if not 0.0 < prob < 1.0:
         raise ValueError(f"prob must lie in (0, 1); got {prob!r}.")
+    if isinstance(X, pd.DataFrame):
+        _check_unique_columns(X.columns, "X")
     names = (
         [str(c) for c in X.columns]
         if isinstance(X, pd.DataFrame)

@@ -1,5 +1,8 @@
 """compare / compare_summary / predict / shrinkage_path, checked against NumPy on the draws."""
 
+from concurrent.futures import ThreadPoolExecutor
+
+import arviz as az
 import numpy as np
 import pandas as pd
 import pytest
@@ -7,7 +10,7 @@ from sklearn.linear_model import Ridge
 
 from bayesreg import models
 from bayesreg.compare import COLUMNS, compare, compare_summary, predict, shrinkage_path
-from bayesreg.map import MapResult
+from bayesreg.map import MapResult, map_estimate
 from bayesreg.sample import sample_posterior
 
 
@@ -208,3 +211,60 @@ def test_shrinkage_path_bad_input(ridge_setting):
         shrinkage_path(X, y, [1.0, -1.0])
     with pytest.raises(ValueError, match=r"map_path must have shape \(len\(scales\), p\)"):
         shrinkage_path(X, y, [1.0], map_path=np.zeros((2, 3)))
+
+
+# ---------------------------------------------------------------------------------------------
+# repeated feature names and threads
+
+
+@pytest.fixture(scope="module")
+def named_setting():
+    gen = np.random.default_rng(5)
+    X = pd.DataFrame(gen.normal(size=(40, 3)), columns=["a", "b", "c"])
+    y = X.to_numpy() @ np.array([1.0, -1.0, 0.5]) + gen.normal(size=40)
+    kwargs = {"prior": models.gaussian(1.0), "sigma": 1.0}
+    fit = map_estimate(models.linear, X, y, **kwargs)
+    post = sample_posterior(models.linear, X, y, num_chains=1, num_samples=200, **kwargs)
+    return X, y, fit, post
+
+
+def test_compare_refuses_repeated_feature_names(named_setting):
+    _, _, fit, post = named_setting
+    assert list(compare(fit, post).index) == ["coef[a]", "coef[b]", "coef[c]", "intercept"]
+    posterior = post.idata.posterior.assign_coords(features=["a", "a", "b"])
+    repeated = post._replace(idata=az.InferenceData(posterior=posterior))
+    with pytest.raises(ValueError, match=r"repeated row labels \['coef\[a\]'\] \(repeated "
+                       r"feature names \['a'\]\)"):  # fmt: skip
+        compare(fit, repeated)
+
+
+def test_repeated_dataframe_columns_never_reach_a_table(named_setting):
+    X, y, _, _ = named_setting
+    X = X.set_axis(["a", "a", "b"], axis=1)
+    kwargs = {"prior": models.gaussian(1.0), "sigma": 1.0}
+    # refused at the latest by compare (map_estimate / sample_posterior may refuse earlier)
+    with pytest.raises(ValueError, match="'a'"):
+        fit = map_estimate(models.linear, X, y, **kwargs)
+        post = sample_posterior(models.linear, X, y, num_chains=1, num_samples=100, **kwargs)
+        compare(fit, post)
+    with pytest.raises(ValueError, match=r"X has duplicate column names: 'a' \(2 times\)"):
+        shrinkage_path(X, y, [1.0], prior="gaussian")
+
+
+def test_predict_refuses_repeated_columns(named_setting):
+    X, _, _, post = named_setting
+    with pytest.raises(ValueError, match=r"X_new has duplicate column names: 'a' \(2 times\)"):
+        predict(post, X.set_axis(["a", "a", "b"], axis=1))
+
+
+def test_predict_from_threads_equals_serial(named_setting):
+    # Predictive runs the model under NumPyro's process-wide handler stack: without the lock,
+    # threads see each other's handlers (wrong shapes, duplicated sites, wrong values)
+    X, _, _, post = named_setting
+    rows = [X.iloc[: 5 + k] for k in range(8)]
+    serial = [predict(post, rows_k, seed=k) for k, rows_k in enumerate(rows)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for _ in range(3):
+            futures = [pool.submit(predict, post, r, seed=k) for k, r in enumerate(rows)]
+            for expected, future in zip(serial, futures, strict=True):
+                pd.testing.assert_frame_equal(future.result(), expected)
