@@ -50,7 +50,7 @@ __all__ = ["atomic_write"]
 
 PathLike = str | os.PathLike
 
-_MODES = ("wb", "w", "wt")
+_MODES = ("wb", "w+b", "w", "wt")
 _FILE_MODE = 0o666  # what open() asks for; the kernel applies the umask
 # errors with which a directory refuses an unnamed file: kernel or file system without O_TMPFILE
 _NO_TMPFILE = {errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL, errno.ENOENT}
@@ -121,8 +121,9 @@ def atomic_write(
     ----------
     path : str or os.PathLike
         The file to create or replace. Its directory must exist.
-    mode : {"wb", "w", "wt"}, default="wb"
-        Binary or text, as for :func:`open`.
+    mode : {"wb", "w+b", "w", "wt"}, default="wb"
+        Binary, binary read-write (for writers that read back what they wrote, such as HDF5 /
+        netCDF) or text, as for :func:`open`.
     encoding : str, optional
         Text mode only; default ``"utf-8"`` (not the locale's encoding, so that files are the
         same on every machine).
@@ -174,7 +175,7 @@ def atomic_write(
         if fd is None:
             fd, temporary = _open_named(directory, name)
         try:
-            with _text_or_binary(fd, binary, encoding, newline) as handle:
+            with _open_handle(fd, mode, encoding, newline) as handle:
                 yield handle
                 handle.flush()
                 os.fsync(fd)
@@ -192,10 +193,10 @@ def atomic_write(
         os.close(directory)
 
 
-def _text_or_binary(fd: int, binary: bool, encoding: str | None, newline: str | None) -> IO[Any]:
+def _open_handle(fd: int, mode: str, encoding: str | None, newline: str | None) -> IO[Any]:
     try:
-        if binary:
-            return os.fdopen(fd, "wb")
+        if "b" in mode:
+            return os.fdopen(fd, mode)
         return os.fdopen(fd, "w", encoding=encoding or "utf-8", newline=newline)
     except BaseException:
         os.close(fd)

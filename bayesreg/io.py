@@ -1,4 +1,4 @@
-r"""Save and load MAP results, posterior results and fitted estimators, without pickle.
+r"""Save and load MAP results, posterior results and fitted estimators: no pickle, no code.
 
 Three pairs of functions, one per kind of object:
 
@@ -11,10 +11,41 @@ and the same kind (NumPy or JAX), floats exactly (stored as their shortest ``rep
 inf included), tuples as tuples. Nothing is unpickled: arrays are read with
 ``allow_pickle=False``, everything else is JSON.
 
+Loading runs no code from the file
+----------------------------------
+A result file is data, possibly from someone else: loading it never imports a module it names
+and never calls a function it names. The model function cannot be serialized; its name
+``module:qualname`` is stored, and on load it is looked up (without importing anything) among
+
+- bayesreg's own models (public functions of ``bayesreg.models``, e.g. ``linear``), and
+- functions registered with :func:`register_model` in this process.
+
+Any other name (a user's model, ``builtins:exec``, ``os:system``, a module that is not even
+installed) gives ``model=None`` and a ``UserWarning`` saying how to supply the function: pass
+``model=<the function>`` to the loader, or call ``register_model(<the function>)`` once before
+loading. Refitting or sampling a result whose ``model`` is ``None`` then fails with a
+``TypeError`` instead of running anything. An estimator's model is its class's own
+(``BayesianLinearRegression`` → ``bayesreg.models.linear``); a file that names another raises
+``ValueError``.
+
+Distributions (the priors in ``kwargs``, an estimator's ``prior_``) are rebuilt only from
+classes of ``numpyro.distributions``, of ``bayesreg`` (e.g. ``bayesreg.models.ElasticNetPrior``)
+and those registered with :func:`register_distribution`, and their fields may only be
+``None``, numbers, tuples / lists of these, numeric arrays and such distributions. Estimators
+are rebuilt only as the three classes of :mod:`bayesreg.sklearn`.
+
+Every header is checked before anything is built (see *Errors*): types (a bool is a JSON
+boolean, counts are integers >= 0, floats are numbers, strings are strings), ranges
+(``converged=True`` needs a finite ``objective`` and ``optimality``), numeric dtypes, and shapes
+consistent with each other and with the stored data (``coef`` has one entry per column of ``X``,
+``y`` one per row, ``feature_names`` one per column, an estimator's ``coef_`` has
+``n_features_in_`` entries; draws have ``num_chains`` x ``num_samples`` rows).
+
 File formats (``FORMAT_VERSION = 1``)
 -------------------------------------
 **MAP results and estimators** are written to a zip archive that ``numpy.load`` also opens
-(an ``.npz`` file):
+(an ``.npz`` file), with every member *stored* (not compressed: the arrays are floats, which
+deflate barely shrinks, and a loader that never inflates cannot be zip-bombed):
 
 - ``header.json`` — UTF-8 JSON with ``"format"`` (``"bayesreg.MapResult"`` or
   ``"bayesreg.estimator"``), ``"format_version"`` (an integer), ``"bayesreg_version"`` and the
@@ -38,26 +69,37 @@ predictions; ``"data_stored": false`` otherwise, and the loaded ``args``/``kwarg
 An estimator's header holds ``"class"`` (``"module:qualname"``), ``"params"``
 (``get_params(deep=False)``) and ``"fitted"`` (every public attribute ending in ``_``).
 
-**Posterior results** are ArviZ netCDF files (``InferenceData.to_netcdf``; any ArviZ reader opens
-them) with two root attributes, ``bayesreg_format = "bayesreg.PosteriorResult"`` and
-``bayesreg_format_version``, a root attribute ``bayesreg_header`` (JSON as above: ``method``,
-``chain_method``, ``num_chains``, ``num_samples``, ``num_divergent``, the ``diagnostics`` table,
-``model``, ``args``, ``kwargs``) and a group ``bayesreg_arrays`` holding the arrays the header
-refers to (the model's data, e.g. ``X``). ``samples`` are rebuilt from the ``posterior`` group.
+The loader reads only stored members, each at most as large as its ``.npy`` header says
+(``file_size`` must equal the header's length plus ``prod(shape) * itemsize``, checked before
+any data is read, and the read is bounded by it); ``header.json`` is at most 64 MiB. A
+compressed member (``numpy.savez_compressed``, a re-zipped file) is refused.
 
-The model function cannot be serialized: its qualified name ``module:qualname`` is stored and
-re-imported on load when it is importable (a module-level function of an installed module, such
-as ``bayesreg.models.linear``). A model defined in ``__main__`` or inside another function is
-not re-imported (another program's ``__main__`` may define a different function of the same
-name): pass ``model=`` to the loader, or the loaded ``model`` is ``None`` with a warning.
-Loading imports the modules named in the file (as unpickling would) but instantiates only
-NumPyro distributions and bayesreg estimators.
+**Posterior results** are ArviZ netCDF (HDF5) files (any ArviZ reader opens them, e.g.
+``arviz.from_netcdf``) with two root attributes, ``bayesreg_format = "bayesreg.PosteriorResult"``
+and ``bayesreg_format_version``, a root attribute ``bayesreg_header`` (JSON as above:
+``method``, ``chain_method``, ``num_chains``, ``num_samples``, ``num_divergent``, the
+``diagnostics`` table, ``model``, ``args``, ``kwargs``) and a group ``bayesreg_arrays`` holding
+the arrays the header refers to (the model's data, e.g. ``X``). ``samples`` are rebuilt from the
+``posterior`` group. Variables are written uncompressed (for the same reason). Before reading
+any data the loader adds up the variables' declared sizes: uncompressed ones cannot exceed the
+file, and compressed ones (files written by earlier bayesreg versions, through ArviZ's zlib)
+may inflate to at most 20 times the file size or 256 MiB, whichever is larger.
+
+Writes are atomic
+-----------------
+Every save writes through :func:`bayesreg._files.atomic_write`: into an unnamed temporary file
+in the target folder (Linux ``O_TMPFILE``; a hidden ``.<name>.<random>.tmp`` file elsewhere),
+``fsync``-ed, then renamed over the target, and the folder ``fsync``-ed. An existing file is
+replaced only by a complete new one; a failed save (an exception, or on Linux a ``SIGKILL``)
+leaves the old file and no temporary behind. Files get the mode ``0o666 & ~umask``.
 
 Errors
 ------
 A file written by a newer format version raises ``ValueError`` ("written by format version N,
 this bayesreg reads up to M; upgrade bayesreg"); a corrupted, truncated or foreign file raises
-``ValueError`` naming the file, with the underlying error chained as its cause; a missing file
+``ValueError`` naming the file, with the underlying error chained as its cause; a header that
+fails the checks raises ``ValueError`` naming the file, the field (e.g. ``result.converged``)
+and its value, and saying that the file is damaged or not a bayesreg file; a missing file
 raises ``FileNotFoundError``.
 
 Reproducibility
@@ -77,17 +119,20 @@ module to keep it exactly.
 
 from __future__ import annotations
 
-import importlib
+import inspect
 import io
 import json
+import math
 import os
-import tempfile
+import sys
+import threading
 import warnings
 import zipfile
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import IO, Any
 
 import arviz as az
+import h5py
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -95,6 +140,7 @@ import numpyro.distributions as dist
 import pandas as pd
 import xarray as xr
 
+from ._files import atomic_write
 from .map import MapResult
 from .sample import PosteriorResult
 
@@ -103,6 +149,8 @@ __all__ = [
     "load_estimator",
     "load_map",
     "load_posterior",
+    "register_distribution",
+    "register_model",
     "save_estimator",
     "save_map",
     "save_posterior",
@@ -121,6 +169,17 @@ _LOADERS = {
 _HEADER = "header.json"
 _POSTERIOR_MEMBER = "posterior_.nc"
 _ARRAY_GROUP = "bayesreg_arrays"
+# a header holds names, flags and floats (arrays are members of their own): 64 MiB is far more
+# than any real one and small enough to read into memory without a second thought
+_MAX_HEADER_BYTES = 64 * 2**20
+# a .npy header is at most a few hundred bytes; NumPy itself refuses more than 10 000
+_MAX_NPY_HEADER_BYTES = 65536
+# compressed netCDF variables (earlier bayesreg versions wrote ArviZ's zlib) may inflate to
+# this many times the file, or _INFLATION_ALLOWANCE: float draws shrink by about 1.1x, constant
+# ones by up to ~1000x, so 20x passes any real posterior and stops a small file posing as GBs
+_MAX_INFLATION = 20
+_INFLATION_ALLOWANCE = 256 * 2**20
+_NUMERIC_KINDS = "biufc"
 
 PathLike = str | os.PathLike
 
@@ -132,7 +191,7 @@ def _version() -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# references to functions and classes: "module:qualname"
+# trusted names: what a file may name, looked up without importing anything
 
 
 def _reference(obj: Any) -> str | None:
@@ -143,39 +202,232 @@ def _reference(obj: Any) -> str | None:
     return f"{module}:{qualname}"
 
 
-def _resolve(reference: str) -> Any:
-    """Import ``module:qualname``; raise ``ImportError`` when it cannot be done safely."""
-    module_name, _, qualname = reference.partition(":")
-    if not module_name or not qualname:
-        raise ImportError(f"{reference!r} is not of the form 'module:qualname'")
-    if module_name == "__main__" or "<" in qualname:
-        raise ImportError(
-            f"{reference!r} is defined in __main__ or inside a function, so another program may "
-            "hold a different object under that name"
+_REGISTRY_LOCK = threading.Lock()
+_REGISTERED_MODELS: dict[str, Callable] = {}
+_REGISTERED_DISTRIBUTIONS: dict[str, type] = {}
+
+
+def register_model(model: Callable) -> Callable:
+    """Trust a model function: a result file that names it loads with it as ``model``.
+
+    Loading never imports what a file names, so a file saved from your own model loads with
+    ``model=None`` (and a warning) unless the function is passed as ``model=`` to the loader or
+    registered here first. bayesreg's own models (``bayesreg.models.linear``, ...) need no
+    registration. Registering is per process; registering again replaces the function known
+    under the same ``module:qualname``.
+
+    Parameters
+    ----------
+    model : callable
+        The model function (a plain function; it may live in ``__main__``).
+
+    Returns
+    -------
+    callable
+        ``model`` itself, so that ``@register_model`` works as a decorator.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not a function (a class, an instance, a lambda-less builtin without a
+        qualified name).
+
+    Examples
+    --------
+    >>> import numpyro, numpyro.distributions as dist
+    >>> from bayesreg.io import register_model
+    >>> @register_model
+    ... def my_model(X, y=None):
+    ...     coef = numpyro.sample("coef", dist.Laplace(0.0, 1.0).expand([X.shape[1]]).to_event(1))
+    ...     numpyro.sample("y", dist.Normal(X @ coef, 1.0), obs=y)
+    """
+    reference = _reference(model)
+    if not (inspect.isfunction(model) and reference is not None):
+        raise TypeError(
+            f"register_model needs a model function (def ...); got {type(model).__name__}."
         )
-    obj: Any = importlib.import_module(module_name)
+    with _REGISTRY_LOCK:
+        _REGISTERED_MODELS[reference] = model
+    return model
+
+
+def register_distribution(cls: type) -> type:
+    """Trust a distribution class of your own, so that priors of that class load from files.
+
+    Classes of ``numpyro.distributions`` and of ``bayesreg`` need no registration.
+
+    Parameters
+    ----------
+    cls : type
+        A subclass of ``numpyro.distributions.Distribution``.
+
+    Returns
+    -------
+    type
+        ``cls`` itself (usable as a class decorator).
+
+    Raises
+    ------
+    TypeError
+        If ``cls`` is not a NumPyro distribution class.
+    """
+    if not (inspect.isclass(cls) and issubclass(cls, dist.Distribution)):
+        raise TypeError(
+            "register_distribution needs a subclass of numpyro.distributions.Distribution; got "
+            f"{cls!r}."
+        )
+    with _REGISTRY_LOCK:
+        _REGISTERED_DISTRIBUTIONS[str(_reference(cls))] = cls
+    return cls
+
+
+def _loaded_attribute(reference: Any, packages: tuple[str, ...]) -> Any:
+    """Look up ``module:qualname`` if its module is already imported and under ``packages``.
+
+    Nothing is imported: a module that is not in ``sys.modules`` gives ``None``. Private names
+    (a leading underscore) give ``None``.
+    """
+    if not isinstance(reference, str):
+        return None
+    module_name, _, qualname = reference.partition(":")
+    if not any(module_name == p or module_name.startswith(p + ".") for p in packages):
+        return None
+    obj = sys.modules.get(module_name)
     for part in qualname.split("."):
-        try:
-            obj = getattr(obj, part)
-        except AttributeError as err:
-            raise ImportError(f"{reference!r}: {module_name} has no attribute {qualname}") from err
+        if obj is None or not part.isidentifier() or part.startswith("_"):
+            return None
+        obj = inspect.getattr_static(obj, part, None)
     return obj
 
 
-def _load_model(reference: str | None, model: Callable | None, stacklevel: int) -> Callable | None:
-    """Return ``model`` if given, else the re-imported ``reference`` (``None``, with a warning)."""
-    if model is not None or reference is None:
-        return model
-    try:
-        return _resolve(reference)
-    except ImportError as err:
-        warnings.warn(
-            f"the model function {reference} could not be re-imported ({err}); the loaded "
-            "result has model=None. Pass model=<the function> to the loader.",
-            UserWarning,
-            stacklevel=stacklevel + 1,
+def _trusted_model(reference: str) -> Callable | None:
+    """Return the model function a file names if trusted (bayesreg's, registered), else None."""
+    with _REGISTRY_LOCK:
+        registered = _REGISTERED_MODELS.get(reference)
+    if registered is not None:
+        return registered
+    obj = _loaded_attribute(reference, ("bayesreg.models",))
+    if inspect.isfunction(obj) and obj.__module__.startswith("bayesreg.models"):
+        return obj
+    return None
+
+
+def _trusted_distribution(reference: Any) -> type | None:
+    with _REGISTRY_LOCK:
+        registered = _REGISTERED_DISTRIBUTIONS.get(reference)
+    if registered is not None:
+        return registered
+    cls = _loaded_attribute(reference, ("numpyro.distributions", "bayesreg"))
+    if inspect.isclass(cls) and issubclass(cls, dist.Distribution):
+        return cls
+    return None
+
+
+def _untrusted_model_message(reference: str) -> str:
+    return (
+        f"the model function {reference} named in the file was not re-imported: loading runs no "
+        "code a file names, and it is neither one of bayesreg's models nor registered; the "
+        "loaded result has model=None. Pass model=<the function> to the loader, or call "
+        "bayesreg.io.register_model(<the function>) before loading."
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# header checks
+
+
+class _SchemaError(Exception):
+    """A header field that does not fit the schema: which field, its value, what was expected."""
+
+    def __init__(self, field: str, value: Any, expected: str) -> None:
+        super().__init__(f"{field} = {_describe(value)} is not {expected}")
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, np.ndarray | jax.Array):
+        return f"an array of shape {tuple(value.shape)} and dtype {value.dtype}"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _check_type(value: Any, kinds: type | tuple[type, ...], field: str, expected: str) -> Any:
+    bad_bool = isinstance(value, bool) and bool not in (
+        kinds if isinstance(kinds, tuple) else (kinds,)
+    )
+    if not isinstance(value, kinds) or bad_bool:
+        raise _SchemaError(field, value, expected)
+    return value
+
+
+def _check_count(value: Any, field: str, minimum: int = 0) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise _SchemaError(field, value, f"an integer >= {minimum}")
+    return value
+
+
+def _check_float(value: Any, field: str, *, finite: bool = False, minimum: float = -math.inf):
+    if not isinstance(value, float) or (finite and not math.isfinite(value)):
+        raise _SchemaError(field, value, "a finite number" if finite else "a number")
+    if value < minimum:
+        raise _SchemaError(field, value, f"a number >= {minimum:g}")
+    return value
+
+
+def _check_numeric_array(value: Any, field: str) -> Any:
+    if not (isinstance(value, np.ndarray | np.generic | jax.Array)) or (
+        np.dtype(value.dtype).kind not in _NUMERIC_KINDS
+    ):
+        raise _SchemaError(field, value, "a numeric array")
+    return value
+
+
+def _check_keys(
+    node: Mapping[str, Any], field: str, required: set, optional: frozenset = frozenset()
+) -> None:
+    keys = set(node)
+    if not required <= keys or not keys <= required | optional:
+        missing, extra = sorted(required - keys), sorted(keys - required - optional)
+        raise _SchemaError(
+            field, sorted(keys), f"an object with the keys {sorted(required)} (missing "
+            f"{missing}, unexpected {extra})"
+        )  # fmt: skip
+
+
+def _check_data_shapes(
+    model: Any, shapes: Mapping[str, tuple], sites: str, args: tuple, kwargs: dict, field: str
+) -> None:
+    """Shapes of bayesreg's GLMs: ``X`` (n, p), ``y`` (n,), ``coef`` (p,), ``feature_names`` p.
+
+    ``shapes`` are the shapes of one value of each site, found in the header at ``sites``.
+    """
+    if not (isinstance(model, str) and model.startswith("bayesreg.models:")):
+        return
+    for site in ("intercept", "sigma"):
+        if site in shapes and shapes[site] != ():
+            raise _SchemaError(f"{sites}[{site!r}]", f"shape {shapes[site]}", "a scalar")
+    if "coef" in shapes and len(shapes["coef"]) != 1:
+        raise _SchemaError(f"{sites}['coef']", f"shape {shapes['coef']}", "a vector")
+    if not args:
+        return
+    X = args[0]
+    if not isinstance(X, np.ndarray | jax.Array):
+        return  # sufficient statistics or a user's object: the model checks it
+    if X.ndim != 2 or np.dtype(X.dtype).kind not in _NUMERIC_KINDS:
+        raise _SchemaError(f"{field}.args[0]", X, "a numeric matrix X (n rows, p columns)")
+    n, p = X.shape
+    if "coef" in shapes and shapes["coef"] != (p,):
+        raise _SchemaError(
+            f"{sites}['coef']", f"shape {shapes['coef']}", f"of length {p} (the columns of X)"
         )
-        return None
+    if len(args) > 1 and args[1] is not None:
+        y = _check_numeric_array(args[1], f"{field}.args[1]")
+        if tuple(y.shape) != (n,):
+            raise _SchemaError(f"{field}.args[1]", y, f"a vector y of length {n} (rows of X)")
+    names = kwargs.get("feature_names")
+    if names is not None and (not isinstance(names, list | tuple) or len(names) != p):
+        raise _SchemaError(
+            f"{field}.kwargs['feature_names']", names, f"a list of {p} names (columns of X)"
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -271,69 +523,171 @@ class _Encoder:
         return node
 
 
+_MAP_KEYS = {
+    "__type__", "params", "objective", "num_iter", "converged", "optimality", "tolerance",
+    "model", "data_stored",
+}  # fmt: skip
+
+
 class _Decoder:
-    """Inverse of :class:`_Encoder`, given the arrays it collected."""
+    """Inverse of :class:`_Encoder`, given the arrays it collected; checks every node it reads.
+
+    The model of a stored ``MapResult`` (or posterior) is ``model`` when given; else, with
+    ``required`` (an estimator's own model and its class name), that model, the file having to
+    name it; else the trusted function the file names, or ``None``, the untrusted names being
+    collected in ``untrusted`` (the loader warns once).
+    """
 
     def __init__(
-        self, arrays: Mapping[str, np.ndarray], model: Callable | None = None, resolve: bool = True
+        self,
+        arrays: Mapping[str, np.ndarray],
+        model: Callable | None = None,
+        required: tuple[Callable, str] | None = None,
     ) -> None:
         self.arrays = arrays
-        self.model = model  # the model of a MapResult, used instead of its stored name
-        self.resolve = resolve
+        self.model = model
+        self.required = required
+        self.untrusted: list[str] = []
 
-    def _array(self, node: Mapping[str, Any]) -> np.ndarray:
-        array = self.arrays[node["key"]]
-        return array.astype(object) if node.get("object") else array
+    def model_for(self, reference: Any, field: str) -> Callable | None:
+        """Return the model of a stored result whose file names ``reference``."""
+        if self.required is not None:
+            own_model, owner = self.required
+            if reference != _reference(own_model):
+                expected = f"{_reference(own_model)!r}, the model of {owner}"
+                raise _SchemaError(field, reference, expected)
+            return own_model
+        if self.model is not None:
+            return self.model
+        if reference is None:
+            return None
+        model = _trusted_model(_check_type(reference, str, field, "a name module:qualname"))
+        if model is None:
+            self.untrusted.append(reference)
+        return model
 
-    def decode(self, node: Any) -> Any:
-        if node is None or isinstance(node, bool | int | str):
-            return node
-        tag = node["__type__"]
-        if tag == "float":
-            return float(node["value"])
-        if tag in ("tuple", "list"):
-            items = [self.decode(v) for v in node["items"]]
-            return tuple(items) if tag == "tuple" else items
-        if tag == "dict":
-            return {k: self.decode(v) for k, v in node["items"].items()}
+    def _array(self, node: Mapping[str, Any], tag: str, field: str, plain: bool) -> Any:
+        _check_keys(node, field, {"__type__", "key"}, frozenset({"object"}))
+        key = node["key"]
+        if not isinstance(key, str) or key not in self.arrays:
+            raise _SchemaError(f"{field}.key", key, "the name of an array in the file")
+        array = self.arrays[key]
+        as_object = node.get("object", False)
+        _check_type(as_object, bool, f"{field}.object", "a boolean")
+        kinds = _NUMERIC_KINDS if plain or tag == "jax" else "biufcUS"
+        if array.dtype.kind not in kinds or (as_object and array.dtype.kind != "U"):
+            raise _SchemaError(field, array, "a numeric array" if plain else "a stored array")
         if tag == "jax":
-            return jnp.asarray(self._array(node))
-        if tag == "ndarray":
-            return self._array(node)
+            return jnp.asarray(array)
         if tag == "numpy_scalar":
-            return self._array(node)[()]
-        if tag == "distribution":
-            return self._distribution(node)
-        if tag == "MapResult":
-            return self._map_result(node)
-        raise ValueError(f"unknown value type {tag!r}")
+            if array.ndim != 0:
+                raise _SchemaError(field, array, "a NumPy scalar (shape ())")
+            return array[()]
+        return array.astype(object) if as_object else array
 
-    def _distribution(self, node: Mapping[str, Any]) -> dist.Distribution:
-        cls = _resolve(node["class"])
-        if not (isinstance(cls, type) and issubclass(cls, dist.Distribution)):
-            raise ValueError(f"{node['class']!r} is not a NumPyro distribution")
-        data = {k: self.decode(v) for k, v in node["data"].items()}
-        aux = {k: self.decode(v) for k, v in node["aux"].items()}
+    def decode(self, node: Any, field: str, *, plain: bool = False) -> Any:
+        """Decode ``node``; ``plain``: only numbers, arrays, sequences and distributions."""
+        if node is None or isinstance(node, bool | int):
+            return node
+        if isinstance(node, str) and not plain:
+            return node
+        if not isinstance(node, dict):
+            raise _SchemaError(field, node, "a number, an array or None" if plain else "a value")
+        tag = node.get("__type__")
+        if tag == "float":
+            _check_keys(node, field, {"__type__", "value"})
+            text = node["value"]
+            try:
+                return float(_check_type(text, str, f"{field}.value", "a number's repr"))
+            except ValueError:
+                raise _SchemaError(f"{field}.value", text, "a number's repr") from None
+        if tag in ("tuple", "list"):
+            _check_keys(node, field, {"__type__", "items"})
+            items = _check_type(node["items"], list, f"{field}.items", "a list")
+            values = [self.decode(v, f"{field}[{i}]", plain=plain) for i, v in enumerate(items)]
+            return tuple(values) if tag == "tuple" else values
+        if tag in ("ndarray", "jax", "numpy_scalar"):
+            return self._array(node, tag, field, plain)
+        if tag == "distribution":
+            return self._distribution(node, field)
+        if tag == "dict" and not plain:
+            _check_keys(node, field, {"__type__", "items"})
+            items = _check_type(node["items"], dict, f"{field}.items", "an object")
+            return {k: self.decode(v, f"{field}[{k!r}]") for k, v in items.items()}
+        if tag == "MapResult" and not plain:
+            return self.map_result(node, field)
+        raise _SchemaError(
+            f"{field}.__type__", tag, "a number, an array or a distribution" if plain else
+            "one of float, tuple, list, dict, ndarray, jax, numpy_scalar, distribution, MapResult"
+        )  # fmt: skip
+
+    def _distribution(self, node: Mapping[str, Any], field: str) -> dist.Distribution:
+        _check_keys(node, field, {"__type__", "class", "data", "aux"})
+        cls = _trusted_distribution(node["class"])
+        if cls is None:
+            raise _SchemaError(
+                f"{field}.class", node["class"], "a class of numpyro.distributions or bayesreg "
+                "(or one registered with bayesreg.io.register_distribution)"
+            )  # fmt: skip
+        fields = {}
+        for part, names in (
+            ("data", cls.gather_pytree_data_fields()),
+            ("aux", cls.gather_pytree_aux_fields()),
+        ):
+            stored = _check_type(node[part], dict, f"{field}.{part}", "an object")
+            if set(stored) != set(names):
+                expected = f"the fields {sorted(names)} of {cls.__name__}"
+                raise _SchemaError(f"{field}.{part}", sorted(stored), expected)
+            for name in names:
+                fields[name] = self.decode(stored[name], f"{field}.{name}", plain=True)
         return cls.tree_unflatten(
-            tuple(aux[name] for name in cls.gather_pytree_aux_fields()),
-            tuple(data[name] for name in cls.gather_pytree_data_fields()),
+            tuple(fields[name] for name in cls.gather_pytree_aux_fields()),
+            tuple(fields[name] for name in cls.gather_pytree_data_fields()),
         )
 
-    def _map_result(self, node: Mapping[str, Any]) -> MapResult:
-        model = self.model
-        if self.resolve:
-            model = _load_model(node["model"], model, stacklevel=3)
-        stored = node["data_stored"]
+    def map_result(self, node: Mapping[str, Any], field: str) -> MapResult:
+        _check_type(node, dict, field, "an object")
+        stored = _check_type(node.get("data_stored"), bool, f"{field}.data_stored", "a boolean")
+        data_keys = {"args", "kwargs"} if stored else set()
+        _check_keys(node, field, _MAP_KEYS | data_keys)
+        params = _check_type(node["params"], dict, f"{field}.params", "a dict")
+        params = self.decode(params, f"{field}.params")
+        _check_type(params, dict, f"{field}.params", "a dict")
+        for name, value in params.items():
+            _check_numeric_array(value, f"{field}.params[{name!r}]")
+        converged = _check_type(node["converged"], bool, f"{field}.converged", "a boolean")
+        objective = _check_float(
+            self.decode(node["objective"], f"{field}.objective"), f"{field}.objective",
+            finite=converged,
+        )  # fmt: skip
+        optimality = self.decode(node["optimality"], f"{field}.optimality")
+        _check_float(optimality, f"{field}.optimality", finite=converged)
+        if optimality < 0:  # NaN passes: a result that could not be measured (not converged)
+            raise _SchemaError(f"{field}.optimality", optimality, "a number >= 0")
+        tolerance = _check_float(
+            self.decode(node["tolerance"], f"{field}.tolerance"), f"{field}.tolerance"
+        )
+        if tolerance <= 0:  # NaN (the default: not recorded) passes
+            raise _SchemaError(f"{field}.tolerance", tolerance, "a number > 0")
+        reference = node["model"]
+        if reference is not None:
+            _check_type(reference, str, f"{field}.model", "a name module:qualname or null")
+        args = self.decode(node["args"], f"{field}.args") if stored else ()
+        kwargs = self.decode(node["kwargs"], f"{field}.kwargs") if stored else {}
+        _check_type(args, tuple, f"{field}.args", "a tuple")
+        _check_type(kwargs, dict, f"{field}.kwargs", "a dict")
+        shapes = {name: tuple(np.shape(value)) for name, value in params.items()}
+        _check_data_shapes(reference, shapes, f"{field}.params", args, kwargs, field)
         return MapResult(
-            params=self.decode(node["params"]),
-            objective=self.decode(node["objective"]),
-            num_iter=node["num_iter"],
-            converged=node["converged"],
-            optimality=self.decode(node["optimality"]),
-            tolerance=self.decode(node["tolerance"]),
-            model=model,
-            args=self.decode(node["args"]) if stored else (),
-            kwargs=self.decode(node["kwargs"]) if stored else {},
+            params=params,
+            objective=objective,
+            num_iter=_check_count(node["num_iter"], f"{field}.num_iter"),
+            converged=converged,
+            optimality=optimality,
+            tolerance=tolerance,
+            model=self.model_for(reference, f"{field}.model"),
+            args=args,
+            kwargs=kwargs,
         )
 
 
@@ -344,28 +698,22 @@ class _Decoder:
 def _write_zip(
     path: PathLike, header: dict[str, Any], arrays: Mapping[str, np.ndarray], extra: Mapping
 ) -> None:
-    """Write atomically: to a temporary file next to ``path``, then rename it."""
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    handle, tmp = tempfile.mkstemp(dir=directory, prefix=".bayesreg-", suffix=".tmp")
-    os.close(handle)
-    try:
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as archive:
-            archive.writestr(_HEADER, json.dumps(header, indent=1, allow_nan=False))
-            for key, array in arrays.items():
-                with archive.open(f"arrays/{key}.npy", "w", force_zip64=True) as member:
-                    np.lib.format.write_array(member, np.asarray(array), allow_pickle=False)
-            for name, data in extra.items():
-                archive.writestr(name, data)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    """Write the archive atomically (see :mod:`bayesreg._files`), every member stored."""
+    with (
+        atomic_write(path) as handle,
+        zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_STORED) as archive,
+    ):
+        archive.writestr(_HEADER, json.dumps(header, indent=1, allow_nan=False))
+        for key, array in arrays.items():
+            with archive.open(f"arrays/{key}.npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.asarray(array), allow_pickle=False)
+        for name, data in extra.items():
+            archive.writestr(name, data)
 
 
 def _check_format(path: str, found: Any, version: Any, expected: str) -> None:
     if found != expected:
-        loader = _LOADERS.get(found)
+        loader = _LOADERS.get(found) if isinstance(found, str) else None
         hint = f"; it holds a {found}: use bayesreg.io.{loader}" if loader else ""
         raise ValueError(f"{path} is not a {expected} file{hint}.")
     if not isinstance(version, int | np.integer) or isinstance(version, bool):
@@ -384,6 +732,46 @@ def _check_exists(path: PathLike) -> str:
     return path
 
 
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+    """Read a stored member of at most ``limit`` bytes (reading to the end checks the CRC)."""
+    if info.compress_type != zipfile.ZIP_STORED:
+        raise _SchemaError(
+            f"member {info.filename}", f"compression method {info.compress_type}",
+            "stored (bayesreg writes no compressed members)",
+        )  # fmt: skip
+    if info.file_size > limit or info.compress_size != info.file_size:
+        raise _SchemaError(f"member {info.filename}", f"{info.file_size} bytes", f"<= {limit}")
+    with archive.open(info) as member:
+        data = member.read(info.file_size + 1)  # reading to the end checks the CRC
+    if len(data) != info.file_size:
+        raise _SchemaError(f"member {info.filename}", f"{len(data)} bytes", f"{info.file_size}")
+    return data
+
+
+def _read_npy(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
+    """Read one ``.npy`` member, its size checked against its own header before the data."""
+    field = f"member {info.filename}"
+    if info.compress_type != zipfile.ZIP_STORED:
+        _read_member(archive, info, 0)  # raises the error about compression
+    with archive.open(info) as member:
+        start = io.BytesIO(member.read(_MAX_NPY_HEADER_BYTES))
+    version = np.lib.format.read_magic(start)
+    if version == (1, 0):
+        shape, fortran, dtype = np.lib.format.read_array_header_1_0(start)
+    else:
+        shape, fortran, dtype = np.lib.format.read_array_header_2_0(start)
+    if dtype.hasobject or dtype.kind not in "biufcUS":
+        raise _SchemaError(field, f"dtype {dtype}", "a numeric or string array")
+    expected = start.tell() + math.prod(shape) * dtype.itemsize
+    if info.file_size != expected:
+        raise _SchemaError(
+            field, f"{info.file_size} bytes",
+            f"{expected} bytes (its header declares shape {shape}, dtype {dtype})",
+        )  # fmt: skip
+    data = _read_member(archive, info, expected)
+    return np.lib.format.read_array(io.BytesIO(data), allow_pickle=False)
+
+
 def _read_zip(
     path: PathLike, expected: str
 ) -> tuple[dict[str, Any], dict[str, np.ndarray], dict[str, bytes]]:
@@ -391,24 +779,28 @@ def _read_zip(
     what = "MAP result" if expected == _MAP_FORMAT else "estimator"
     try:
         with zipfile.ZipFile(path) as archive:
-            names = archive.namelist()
-            if _HEADER not in names:
+            infos = archive.infolist()
+            names = [info.filename for info in infos]
+            if len(set(names)) != len(names):
+                raise ValueError("the archive holds two members of the same name")
+            members = dict(zip(names, infos, strict=True))
+            if _HEADER not in members:
                 raise ValueError(f"the archive has no {_HEADER}")
-            header = json.loads(archive.read(_HEADER).decode("utf-8"))
+            header = json.loads(
+                _read_member(archive, members[_HEADER], _MAX_HEADER_BYTES).decode("utf-8")
+            )
             if not isinstance(header, dict):
                 raise ValueError(f"{_HEADER} is not a JSON object")
             _check_format(path, header.get("format"), header.get("format_version"), expected)
             arrays = {}
             extra = {}
-            for name in names:
+            for name, info in members.items():
                 if name.startswith("arrays/") and name.endswith(".npy"):
-                    with archive.open(name) as member:
-                        data = io.BytesIO(member.read())  # reading to the end checks the CRC
-                    arrays[name[len("arrays/") : -len(".npy")]] = np.lib.format.read_array(
-                        data, allow_pickle=False
-                    )
+                    arrays[name[len("arrays/") : -len(".npy")]] = _read_npy(archive, info)
                 elif name == _POSTERIOR_MEMBER:
-                    extra[name] = archive.read(name)
+                    extra[name] = _read_member(archive, info, os.path.getsize(path))
+    except _SchemaError as err:
+        raise _invalid(path, what, err) from err
     except ValueError as err:
         if str(err).startswith(path):  # our own format / version message
             raise
@@ -425,11 +817,33 @@ def _damaged(path: str, what: str, err: BaseException) -> ValueError:
     )
 
 
+def _invalid(path: str, what: str, err: _SchemaError) -> ValueError:
+    return ValueError(
+        f"{path} is not a valid bayesreg {what} file: {err}; the file is damaged or not a "
+        "bayesreg file."
+    )
+
+
 def _decode_or_fail(path: str, what: str, decode: Callable[[], Any]) -> Any:
     try:
         return decode()
-    except (KeyError, TypeError, ValueError, IndexError, AttributeError, ImportError) as err:
+    except _SchemaError as err:
+        raise _invalid(path, what, err) from err
+    except (
+        KeyError, TypeError, ValueError, IndexError, AttributeError, ImportError, RecursionError
+    ) as err:  # fmt: skip
         raise _damaged(path, what, err) from err
+
+
+def _header_field(header: Mapping[str, Any], name: str, kinds: Any, expected: str) -> Any:
+    if name not in header:
+        raise _SchemaError(name, "missing", expected)
+    return _check_type(header[name], kinds, name, expected)
+
+
+def _warn_untrusted(decoder: _Decoder) -> None:
+    for reference in dict.fromkeys(decoder.untrusted):
+        warnings.warn(_untrusted_model_message(reference), UserWarning, stacklevel=3)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -444,8 +858,8 @@ def save_map(fit: MapResult, path: PathLike, *, include_data: bool = True) -> No
     fit : MapResult
         The result of :func:`bayesreg.map_estimate`.
     path : str or os.PathLike
-        File to write (replaced atomically if it exists); no suffix is added (``.npz`` is
-        customary).
+        File to write (replaced atomically if it exists: see the module docstring); no suffix
+        is added (``.npz`` is customary).
     include_data : bool, default=True
         Also store ``fit.args`` and ``fit.kwargs`` (the data and the prior), so that the loaded
         result can be refitted or sampled. With ``False`` they load as ``()`` and ``{}``.
@@ -487,16 +901,16 @@ def save_map(fit: MapResult, path: PathLike, *, include_data: bool = True) -> No
 
 
 def load_map(path: PathLike, *, model: Callable | None = None) -> MapResult:
-    """Load a MAP result written by :func:`save_map`.
+    """Load a MAP result written by :func:`save_map`; no code named in the file is run.
 
     Parameters
     ----------
     path : str or os.PathLike
         The file.
     model : callable, optional
-        The model function, when the stored name cannot be re-imported (a model defined in
-        ``__main__`` or inside a function). By default the stored ``module:qualname`` is
-        imported.
+        The model function of the result. By default the stored ``module:qualname`` is looked
+        up among bayesreg's models and those registered with :func:`register_model` (nothing
+        is imported); give ``model`` for any other model (your own, one from ``__main__``).
 
     Returns
     -------
@@ -507,26 +921,37 @@ def load_map(path: PathLike, *, model: Callable | None = None) -> MapResult:
     Raises
     ------
     ValueError
-        If the file is corrupted, truncated or of another kind, or was written by a newer format
-        version.
+        If the file is corrupted, truncated or of another kind, fails the header checks (the
+        message names the field and its value), or was written by a newer format version.
     FileNotFoundError
         If there is no such file.
 
     Warns
     -----
     UserWarning
-        When the model cannot be re-imported and ``model`` is not given (``model`` is ``None``).
+        When the stored model is not trusted and ``model`` is not given: the loaded ``model``
+        is ``None``, and refitting it raises ``TypeError``.
 
     See Also
     --------
     save_map : The inverse (an example is there).
+    register_model : Trust a model function of your own.
     """
     header, arrays, _ = _read_zip(path, _MAP_FORMAT)
     path = os.fspath(path)
-    result = _decode_or_fail(path, "MAP result", lambda: dict(header["result"]))
-    model = _load_model(result.get("model"), model, stacklevel=2)
-    decoder = _Decoder(arrays, model, resolve=False)
-    return _decode_or_fail(path, "MAP result", lambda: decoder._map_result(result))
+
+    decoder = _Decoder(arrays, model)
+
+    def rebuild() -> MapResult:
+        _header_field(header, "bayesreg_version", str, "a version string")
+        result = _header_field(header, "result", dict, "an object")
+        if result.get("__type__") != "MapResult":
+            raise _SchemaError("result.__type__", result.get("__type__"), "'MapResult'")
+        return decoder.map_result(result, "result")
+
+    fit = _decode_or_fail(path, "MAP result", rebuild)
+    _warn_untrusted(decoder)
+    return fit
 
 
 # ---------------------------------------------------------------------------------------------
@@ -541,19 +966,61 @@ def _diagnostics_to_json(table: pd.DataFrame, encoder: _Encoder) -> dict[str, An
     }
 
 
+def _write_posterior(post: PosteriorResult, handle: IO[bytes]) -> None:
+    """Write ``post`` as netCDF to a seekable, readable binary file object, uncompressed."""
+    encoder = _Encoder()
+    header = {
+        "bayesreg_version": _version(),
+        "method": post.method,
+        "chain_method": post.chain_method,
+        "num_chains": int(post.num_chains),
+        "num_samples": int(post.num_samples),
+        "num_divergent": int(post.num_divergent),
+        "samples": list(post.samples),
+        "sample_kinds": {
+            name: "jax" if isinstance(value, jax.Array) else "ndarray"
+            for name, value in post.samples.items()
+        },
+        "diagnostics": _diagnostics_to_json(post.diagnostics, encoder),
+        "model": None if post.model is None else _reference(post.model),
+        "args": encoder.encode(tuple(post.args), "post.args"),
+        "kwargs": encoder.encode(dict(post.kwargs), "post.kwargs"),
+    }
+    attrs = {
+        **dict(post.idata.attrs),
+        "bayesreg_format": _POSTERIOR_FORMAT,
+        "bayesreg_format_version": FORMAT_VERSION,
+        "bayesreg_header": json.dumps(header, allow_nan=False),
+    }
+    # what InferenceData.to_netcdf does (root attributes, then one group each), but into a file
+    # object, so that the file is written by atomic_write
+    xr.Dataset(attrs=attrs).to_netcdf(handle, mode="w", engine="h5netcdf")
+    for group in post.idata.groups():
+        post.idata[group].to_netcdf(handle, mode="a", group=group, engine="h5netcdf")
+    if encoder.arrays:
+        arrays = xr.Dataset(
+            {
+                key: ([f"{key}_dim_{i}" for i in range(array.ndim)], array)
+                for key, array in encoder.arrays.items()
+            }
+        )
+        arrays.to_netcdf(handle, mode="a", group=_ARRAY_GROUP, engine="h5netcdf")
+
+
 def save_posterior(post: PosteriorResult, path: PathLike) -> None:
     """Save a posterior result to an ArviZ netCDF file, with bayesreg's metadata.
 
-    The file is ``post.idata.to_netcdf(path)`` (any ArviZ reader opens it) with the fields of
-    the result that ``idata`` does not hold stored in root attributes and the group
-    ``bayesreg_arrays`` (see the module docstring).
+    The file holds the groups and attributes of ``post.idata`` (any ArviZ reader opens it)
+    with the fields of the result that ``idata`` does not hold stored in root attributes and
+    the group ``bayesreg_arrays`` (see the module docstring).
 
     Parameters
     ----------
     post : PosteriorResult
         The result of :func:`bayesreg.sample_posterior`.
     path : str or os.PathLike
-        File to write (replaced if it exists); ``.nc`` is customary.
+        File to write (replaced atomically if it exists: see the module docstring); ``.nc`` is
+        customary.
 
     Raises
     ------
@@ -582,52 +1049,155 @@ def save_posterior(post: PosteriorResult, path: PathLike) -> None:
         raise TypeError(
             f"post must be a PosteriorResult (from sample_posterior); got {type(post).__name__}."
         )
-    encoder = _Encoder()
-    header = {
-        "bayesreg_version": _version(),
-        "method": post.method,
-        "chain_method": post.chain_method,
-        "num_chains": int(post.num_chains),
-        "num_samples": int(post.num_samples),
-        "num_divergent": int(post.num_divergent),
-        "samples": list(post.samples),
-        "sample_kinds": {
-            name: "jax" if isinstance(value, jax.Array) else "ndarray"
-            for name, value in post.samples.items()
-        },
-        "diagnostics": _diagnostics_to_json(post.diagnostics, encoder),
-        "model": None if post.model is None else _reference(post.model),
-        "args": encoder.encode(tuple(post.args), "post.args"),
-        "kwargs": encoder.encode(dict(post.kwargs), "post.kwargs"),
-    }
-    idata = post.idata.copy()
-    idata.attrs = {
-        **dict(post.idata.attrs),
-        "bayesreg_format": _POSTERIOR_FORMAT,
-        "bayesreg_format_version": FORMAT_VERSION,
-        "bayesreg_header": json.dumps(header, allow_nan=False),
-    }
-    path = os.fspath(path)
-    idata.to_netcdf(path)
-    if encoder.arrays:
-        group = xr.Dataset(
-            {
-                key: ([f"{key}_dim_{i}" for i in range(array.ndim)], array)
-                for key, array in encoder.arrays.items()
-            }
+    with atomic_write(path, "w+b") as handle:
+        _write_posterior(post, handle)
+
+
+def _check_netcdf_sizes(source: str | IO[bytes], size: int) -> None:
+    """Refuse a file whose variables declare more data than it can hold (see the module doc)."""
+    declared = []
+
+    def add(name: str, obj: Any) -> None:
+        if isinstance(obj, h5py.Dataset) and obj.shape is not None:
+            declared.append(math.prod(obj.shape) * obj.dtype.itemsize)
+
+    with h5py.File(source, "r") as file:
+        file.visititems(add)
+    limit = max(_MAX_INFLATION * size, _INFLATION_ALLOWANCE)
+    if sum(declared) > limit:
+        raise _SchemaError(
+            "the variables", f"{sum(declared)} bytes",
+            f"at most {limit} bytes ({_MAX_INFLATION} times the file's {size} bytes, or "
+            f"{_INFLATION_ALLOWANCE} bytes)",
+        )  # fmt: skip
+
+
+def _read_netcdf(source: str | IO[bytes]) -> tuple[dict[str, Any], dict[str, xr.Dataset]]:
+    """Root attributes and every group of a netCDF file, read into memory."""
+    with h5py.File(source, "r") as file:
+        names = [name for name, obj in file.items() if isinstance(obj, h5py.Group)]
+    groups = {}
+    for name in names:
+        with xr.open_dataset(source, group=name, engine="h5netcdf") as data:
+            groups[name] = data.load()
+    with xr.open_dataset(source, engine="h5netcdf") as data:
+        attrs = dict(data.attrs)
+    return attrs, groups
+
+
+def _load_posterior(
+    source: str | IO[bytes],
+    size: int,
+    path: str,
+    model: Callable | None,
+    required: tuple[Callable, str] | None = None,
+) -> tuple[PosteriorResult, _Decoder]:
+    what = "posterior"
+    try:
+        _check_netcdf_sizes(source, size)
+        attrs, groups = _read_netcdf(source)
+    except _SchemaError as err:
+        raise _invalid(path, what, err) from err
+    except Exception as err:  # HDF5 / netCDF errors on damaged or foreign files
+        raise _damaged(path, what, err) from err
+    if "bayesreg_format" not in attrs:
+        raise ValueError(
+            f"{path} is not a {_POSTERIOR_FORMAT} file (no bayesreg_format attribute); a plain "
+            "ArviZ file is read with arviz.from_netcdf."
         )
-        group.to_netcdf(path, mode="a", group=_ARRAY_GROUP, engine="h5netcdf")
+    _check_format(
+        path, attrs.pop("bayesreg_format"), attrs.get("bayesreg_format_version"), _POSTERIOR_FORMAT
+    )
+    attrs.pop("bayesreg_format_version")
+    header = _decode_or_fail(path, what, lambda: json.loads(attrs.pop("bayesreg_header")))
+    arrays_group = groups.pop(_ARRAY_GROUP, None)
+    arrays = {}
+    if arrays_group is not None:
+        arrays = {str(key): np.asarray(arrays_group[key].values) for key in arrays_group.data_vars}
+    decoder = _Decoder(arrays, model, required)
+
+    def rebuild() -> PosteriorResult:
+        _check_type(header, dict, "bayesreg_header", "a JSON object")
+        _header_field(header, "bayesreg_version", str, "a version string")
+        method = _header_field(header, "method", str, "a string")
+        chain_method = _header_field(header, "chain_method", str | None, "a string or null")
+        num_chains = _check_count(header.get("num_chains"), "num_chains", 1)
+        num_samples = _check_count(header.get("num_samples"), "num_samples")
+        num_divergent = _check_count(header.get("num_divergent"), "num_divergent")
+        if num_divergent > num_chains * num_samples:
+            raise _SchemaError("num_divergent", num_divergent, "at most num_chains x num_samples")
+        if "posterior" not in groups:
+            raise _SchemaError("groups", sorted(groups), "groups with a 'posterior'")
+        posterior = groups["posterior"]
+        names = _header_field(header, "samples", list, "a list of site names")
+        kinds = _header_field(header, "sample_kinds", dict, "an object")
+        if set(kinds) != set(names) or len(set(names)) != len(names):
+            raise _SchemaError("sample_kinds", sorted(kinds), f"one entry per site of {names}")
+        samples = {}
+        for name in names:
+            if name not in posterior.data_vars:
+                raise _SchemaError("samples", name, "a variable of the posterior group")
+            values = np.asarray(posterior[name].values)
+            if values.shape[:2] != (num_chains, num_samples) or values.dtype.kind not in "biuf":
+                raise _SchemaError(
+                    f"posterior[{name!r}]", values,
+                    f"numeric draws of shape ({num_chains}, {num_samples}, ...)",
+                )  # fmt: skip
+            values = values.reshape((-1, *values.shape[2:]))
+            kind = kinds[name]
+            if kind not in ("jax", "ndarray"):
+                raise _SchemaError(f"sample_kinds[{name!r}]", kind, "'jax' or 'ndarray'")
+            samples[name] = jnp.asarray(values) if kind == "jax" else values
+        table = _header_field(header, "diagnostics", dict, "an object")
+        _check_keys(table, "diagnostics", {"index", "columns", "values"})
+        index = _check_type(table["index"], list, "diagnostics.index", "a list of names")
+        columns = _check_type(table["columns"], list, "diagnostics.columns", "a list of names")
+        for label in (*index, *columns):
+            _check_type(label, str, "diagnostics", "a table with string labels")
+        values = _check_numeric_array(
+            decoder.decode(table["values"], "diagnostics.values"), "diagnostics.values"
+        )
+        if values.shape != (len(index), len(columns)):
+            raise _SchemaError(
+                "diagnostics.values", values, f"of shape ({len(index)}, {len(columns)})"
+            )
+        reference = header.get("model")
+        if reference is not None:
+            _check_type(reference, str, "model", "a name module:qualname or null")
+        args = _check_type(decoder.decode(header.get("args"), "args"), tuple, "args", "a tuple")
+        kwargs = _check_type(
+            decoder.decode(header.get("kwargs"), "kwargs"), dict, "kwargs", "a dict"
+        )
+        shapes = {name: tuple(value.shape[1:]) for name, value in samples.items()}
+        _check_data_shapes(reference, shapes, "samples", args, kwargs, "header")
+        idata = az.InferenceData(attrs=attrs, **groups)
+        return PosteriorResult(
+            samples=samples,
+            idata=idata,
+            method=method,
+            chain_method=chain_method,
+            num_chains=num_chains,
+            num_samples=num_samples,
+            num_divergent=num_divergent,
+            diagnostics=pd.DataFrame(values, index=index, columns=columns),
+            model=decoder.model_for(reference, "model"),
+            args=args,
+            kwargs=kwargs,
+        )
+
+    return _decode_or_fail(path, what, rebuild), decoder
 
 
 def load_posterior(path: PathLike, *, model: Callable | None = None) -> PosteriorResult:
-    """Load a posterior result written by :func:`save_posterior`.
+    """Load a posterior result written by :func:`save_posterior`; no code named in it is run.
 
     Parameters
     ----------
     path : str or os.PathLike
         The netCDF file.
     model : callable, optional
-        The model function, when the stored name cannot be re-imported (see :func:`load_map`).
+        The model function, when it is not one of bayesreg's models nor registered (see
+        :func:`load_map`).
 
     Returns
     -------
@@ -640,75 +1210,26 @@ def load_posterior(path: PathLike, *, model: Callable | None = None) -> Posterio
     ------
     ValueError
         If the file is corrupted, truncated, not written by :func:`save_posterior` (a plain
-        ArviZ file: read it with ``arviz.from_netcdf``), or written by a newer format version.
+        ArviZ file: read it with ``arviz.from_netcdf``), fails the header checks (the message
+        names the field), declares more data than it can hold, or was written by a newer
+        format version.
     FileNotFoundError
         If there is no such file.
 
     Warns
     -----
     UserWarning
-        When the model cannot be re-imported and ``model`` is not given (``model`` is ``None``).
+        When the stored model is not trusted and ``model`` is not given (``model`` is ``None``).
 
     See Also
     --------
     save_posterior : The inverse (an example is there).
+    register_model : Trust a model function of your own.
     """
     path = _check_exists(path)
-    what = "posterior"
-    try:
-        with az.rc_context({"data.load": "eager"}):  # read everything now, close the file
-            idata = az.from_netcdf(path)
-    except Exception as err:  # HDF5 / netCDF errors on damaged or foreign files
-        raise _damaged(path, what, err) from err
-    attrs = dict(idata.attrs)
-    if "bayesreg_format" not in attrs:
-        raise ValueError(
-            f"{path} is not a {_POSTERIOR_FORMAT} file (no bayesreg_format attribute); a plain "
-            "ArviZ file is read with arviz.from_netcdf."
-        )
-    _check_format(
-        path, attrs.pop("bayesreg_format"), attrs.get("bayesreg_format_version"), _POSTERIOR_FORMAT
-    )
-    attrs.pop("bayesreg_format_version")
-    header = _decode_or_fail(path, what, lambda: dict(json.loads(attrs.pop("bayesreg_header"))))
-    loaded_model = _load_model(header.get("model"), model, stacklevel=2)
-
-    def rebuild() -> PosteriorResult:
-        arrays: dict[str, np.ndarray] = {}
-        if _ARRAY_GROUP in idata.groups():
-            group = idata[_ARRAY_GROUP]
-            arrays = {str(key): np.asarray(group[key].values) for key in group.data_vars}
-            del idata[_ARRAY_GROUP]
-        idata.attrs = attrs
-        decoder = _Decoder(arrays)
-        table = header["diagnostics"]
-        diagnostics = pd.DataFrame(
-            decoder.decode(table["values"]).reshape(len(table["index"]), len(table["columns"])),
-            index=table["index"],
-            columns=table["columns"],
-        )
-        posterior = idata.posterior
-        samples = {}
-        for name in header["samples"]:
-            values = np.asarray(posterior[name].values)
-            values = values.reshape((-1, *values.shape[2:]))
-            kind = header["sample_kinds"][name]
-            samples[name] = jnp.asarray(values) if kind == "jax" else values
-        return PosteriorResult(
-            samples=samples,
-            idata=idata,
-            method=header["method"],
-            chain_method=header["chain_method"],
-            num_chains=header["num_chains"],
-            num_samples=header["num_samples"],
-            num_divergent=header["num_divergent"],
-            diagnostics=diagnostics,
-            model=loaded_model,
-            args=decoder.decode(header["args"]),
-            kwargs=decoder.decode(header["kwargs"]),
-        )
-
-    return _decode_or_fail(path, what, rebuild)
+    post, decoder = _load_posterior(path, os.path.getsize(path), path, model)
+    _warn_untrusted(decoder)
+    return post
 
 
 # ---------------------------------------------------------------------------------------------
@@ -738,7 +1259,7 @@ def save_estimator(estimator: Any, path: PathLike) -> None:
 BayesianPoissonRegression
         The estimator.
     path : str or os.PathLike
-        File to write (replaced atomically if it exists).
+        File to write (replaced atomically if it exists: see the module docstring).
 
     Raises
     ------
@@ -777,11 +1298,9 @@ BayesianPoissonRegression
     extra = {}
     posterior = getattr(estimator, "posterior_", None)
     if posterior is not None:
-        with tempfile.TemporaryDirectory() as directory:
-            file = os.path.join(directory, _POSTERIOR_MEMBER)
-            save_posterior(posterior, file)
-            with open(file, "rb") as handle:
-                extra[_POSTERIOR_MEMBER] = handle.read()
+        buffer = io.BytesIO()  # in memory: nothing to clean up if the process dies
+        _write_posterior(posterior, buffer)
+        extra[_POSTERIOR_MEMBER] = buffer.getvalue()
     header = {
         "format": _ESTIMATOR_FORMAT,
         "format_version": FORMAT_VERSION,
@@ -794,8 +1313,49 @@ BayesianPoissonRegression
     _write_zip(path, header, encoder.arrays, extra)
 
 
+def _check_fitted(fitted: dict[str, Any], cls: type) -> None:
+    """Check that the fitted attributes agree (types, counts, one coefficient per column)."""
+    for name, value in fitted.items():
+        if not (name.isidentifier() and name.endswith("_") and not name.startswith("_")):
+            raise _SchemaError("fitted", name, "a public attribute name ending in '_'")
+        if name == "posterior_" or (isinstance(value, MapResult) and name != "map_"):
+            raise _SchemaError(f"fitted[{name!r}]", value, "a fitted attribute")
+    for name in ("n_iter_", "n_features_in_"):
+        if name in fitted:
+            _check_count(fitted[name], f"fitted[{name!r}]")
+    n_features = fitted.get("n_features_in_")
+    if "coef_" in fitted:
+        coef = _check_numeric_array(fitted["coef_"], "fitted['coef_']")
+        if coef.ndim not in (1, 2) or (n_features is not None and coef.shape[-1] != n_features):
+            raise _SchemaError(
+                "fitted['coef_']", coef, f"an array of {n_features} coefficients (n_features_in_)"
+            )
+    if "intercept_" in fitted and not isinstance(fitted["intercept_"], float):
+        _check_numeric_array(fitted["intercept_"], "fitted['intercept_']")
+    names = fitted.get("feature_names_in_")
+    if names is not None and not (
+        isinstance(names, np.ndarray)
+        and names.shape == (n_features,)
+        and all(isinstance(label, str) for label in names)
+    ):
+        raise _SchemaError(
+            "fitted['feature_names_in_']", names, f"an array of {n_features} column names"
+        )
+    if "prior_" in fitted and not isinstance(fitted["prior_"], dist.Distribution):
+        raise _SchemaError("fitted['prior_']", fitted["prior_"], "a distribution")
+    if "sigma_" in fitted:
+        _check_float(fitted["sigma_"], "fitted['sigma_']", finite=True, minimum=0.0)
+    fit = fitted.get("map_")
+    if fit is not None:
+        if not isinstance(fit, MapResult):
+            raise _SchemaError("fitted['map_']", fit, "a MapResult")
+        coef = fit.params.get("coef")
+        if "coef_" in fitted and np.size(coef) != np.size(fitted["coef_"]):
+            raise _SchemaError("fitted['map_'].params['coef']", coef, "the same size as coef_")
+
+
 def load_estimator(path: PathLike) -> Any:
-    """Load an estimator written by :func:`save_estimator`.
+    """Load an estimator written by :func:`save_estimator`; no code named in the file is run.
 
     Parameters
     ----------
@@ -806,13 +1366,15 @@ def load_estimator(path: PathLike) -> Any:
     -------
     estimator
         A new estimator of the saved class with the saved parameters and fitted attributes
-        (arrays equal bit for bit, with their dtypes), ready to ``predict``.
+        (arrays equal bit for bit, with their dtypes), ready to ``predict``. Its MAP result
+        and posterior have the class's own model (``bayesreg.models.linear``, ...).
 
     Raises
     ------
     ValueError
         If the file is corrupted, truncated or of another kind, names a class that is not a
-        bayesreg estimator, or was written by a newer format version.
+        bayesreg estimator or a model that is not its class's, fails the header checks (the
+        message names the field), or was written by a newer format version.
     FileNotFoundError
         If there is no such file.
 
@@ -822,21 +1384,34 @@ def load_estimator(path: PathLike) -> Any:
     """
     header, arrays, extra = _read_zip(path, _ESTIMATOR_FORMAT)
     path = os.fspath(path)
+    classes = {_reference(cls): cls for cls in _estimator_classes()}
 
     def rebuild() -> Any:
-        cls = _resolve(header["class"])
-        if not (isinstance(cls, type) and issubclass(cls, _estimator_classes())):
-            raise ValueError(f"{header['class']!r} is not a bayesreg estimator class")
-        decoder = _Decoder(arrays)
-        estimator = cls(**decoder.decode(header["params"]))
-        for name, value in decoder.decode(header["fitted"]).items():
+        _header_field(header, "bayesreg_version", str, "a version string")
+        reference = _header_field(header, "class", str, "a class name")
+        cls = classes.get(reference)
+        if cls is None:
+            raise _SchemaError("class", reference, f"a bayesreg estimator class {sorted(classes)}")
+        required = (cls._model, cls.__name__)
+        decoder = _Decoder(arrays, required=required)
+        params = decoder.decode(_header_field(header, "params", dict, "an object"), "params")
+        allowed = set(cls().get_params(deep=False))
+        for name, value in _check_type(params, dict, "params", "a dict").items():
+            if name not in allowed or isinstance(value, MapResult):
+                raise _SchemaError(f"params[{name!r}]", value, f"a parameter of {cls.__name__}")
+        fitted = decoder.decode(_header_field(header, "fitted", dict, "an object"), "fitted")
+        _check_fitted(_check_type(fitted, dict, "fitted", "a dict"), cls)
+        estimator = cls(**params)
+        for name, value in fitted.items():
             setattr(estimator, name, value)
-        if header["posterior"] is not None:
-            with tempfile.TemporaryDirectory() as directory:
-                file = os.path.join(directory, _POSTERIOR_MEMBER)
-                with open(file, "wb") as handle:
-                    handle.write(extra[header["posterior"]])
-                estimator.posterior_ = load_posterior(file)
+        member = header.get("posterior")
+        if member is not None:
+            if member != _POSTERIOR_MEMBER or member not in extra:
+                raise _SchemaError("posterior", member, f"{_POSTERIOR_MEMBER!r}, a member")
+            data = extra[member]
+            estimator.posterior_, _ = _load_posterior(
+                io.BytesIO(data), len(data), f"{path} (member {member})", None, required
+            )
         return estimator
 
     return _decode_or_fail(path, "estimator", rebuild)
