@@ -5,6 +5,7 @@ import io as stdlib_io
 import json
 import math
 import os
+import sys
 import zipfile
 
 import arviz as az
@@ -408,7 +409,7 @@ def _rewrite_header(source, target, edit):
         (lambda c: c[: len(c) // 2], "JSONDecodeError"),
         (lambda c: b"[1, 2]", "not a JSON object"),
         (lambda c: c.replace(b'"format_version": 1', b'"format_version": "one"'), "invalid"),
-        (lambda c: c.replace(b'"result"', b'"resultat"'), "result = 'missing'"),
+        (lambda c: c.replace(b'"result"', b'"resultat"'), "result = missing"),
     ],
 )
 def test_damaged_header_gives_value_error(tmp_path, saved, edit, match):
@@ -483,3 +484,375 @@ def test_docstring_examples_run():
     result = doctest.testmod(brio, raise_on_error=False, report=True)
     assert result.attempted >= 9
     assert result.failed == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# hostile files: nothing a file names is imported or run
+
+
+def _edit_json(edit):
+    def rewrite(content):
+        header = json.loads(content)
+        edit(header)
+        return json.dumps(header).encode()
+
+    return rewrite
+
+
+def _code_for(target, sentinel):
+    """The string an attacker's model would be called with: it creates ``sentinel``."""
+    if target == "builtins:exec":
+        return f"open({str(sentinel)!r}, 'w').close()"
+    return f"touch {sentinel}"
+
+
+@pytest.fixture
+def evil_module(tmp_path, monkeypatch):
+    """An importable module that creates a sentinel file when imported: the file names it."""
+    name = f"bayesreg_evil_{os.getpid()}"
+    sentinel = tmp_path / "imported"
+    (tmp_path / f"{name}.py").write_text(
+        f"open({str(sentinel)!r}, 'w').close()\ndef model(*args, **kwargs):\n    pass\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield f"{name}:model", sentinel
+    assert name not in sys.modules
+
+
+ATTACKS = ["builtins:exec", "os:system", "module"]
+
+
+@pytest.mark.parametrize("target", ATTACKS)
+def test_map_file_naming_code_loads_without_it_and_refit_runs_nothing(
+    tmp_path, saved, target, evil_module
+):
+    sentinel = tmp_path / "sentinel"
+    if target == "module":
+        target, sentinel = evil_module
+
+    def edit(header):
+        header["result"]["model"] = target
+        header["result"]["args"] = {"__type__": "tuple", "items": [_code_for(target, sentinel)]}
+        header["result"]["kwargs"] = {"__type__": "dict", "items": {}}
+
+    path = tmp_path / "evil.npz"
+    _rewrite_header(saved["paths"]["map"], path, _edit_json(edit))
+    with pytest.warns(UserWarning, match="not re-imported.*model=None.*register_model"):
+        fit = load_map(path)
+    assert fit.model is None
+    with pytest.raises(TypeError, match="model must be a NumPyro model function"):
+        map_estimate(fit.model, *fit.args, **fit.kwargs)  # the documented refit
+    assert not sentinel.exists()
+
+
+@pytest.mark.parametrize("target", ATTACKS)
+def test_estimator_file_naming_code_is_refused_and_runs_nothing(
+    tmp_path, saved, target, evil_module
+):
+    sentinel = tmp_path / "sentinel"
+    if target == "module":
+        target, sentinel = evil_module
+
+    def edit(header):
+        fit = header["fitted"]["items"]["map_"]
+        fit["model"] = target
+        fit["args"] = {"__type__": "tuple", "items": [_code_for(target, sentinel)]}
+        fit["kwargs"] = {"__type__": "dict", "items": {}}
+
+    path = tmp_path / "evil.npz"
+    _rewrite_header(saved["paths"]["estimator"], path, _edit_json(edit))
+    with pytest.raises(ValueError, match=r"fitted\['map_'\]\.model = .*bayesreg\.models:linear"):
+        load_estimator(path)  # so est.sample_posterior() can never run it
+    assert not sentinel.exists()
+
+
+@pytest.mark.parametrize("target", ATTACKS)
+def test_posterior_file_naming_code_loads_without_it(tmp_path, saved, target, evil_module):
+    import h5py
+
+    sentinel = tmp_path / "sentinel"
+    if target == "module":
+        target, sentinel = evil_module
+    path = tmp_path / "evil.nc"
+    path.write_bytes(saved["paths"]["posterior"].read_bytes())
+    with h5py.File(path, "r+") as file:
+        header = json.loads(file.attrs["bayesreg_header"])
+        header["model"] = target
+        file.attrs["bayesreg_header"] = json.dumps(header)
+    with pytest.warns(UserWarning, match="not re-imported.*model=None"):
+        post = load_posterior(path)
+    assert post.model is None
+    assert not sentinel.exists()
+
+
+def test_estimator_class_in_an_arbitrary_module_is_not_imported(tmp_path, saved, evil_module):
+    target, sentinel = evil_module
+    path = tmp_path / "evil.npz"
+    _rewrite_header(
+        saved["paths"]["estimator"], path, _edit_json(lambda h: h.__setitem__("class", target))
+    )
+    with pytest.raises(ValueError, match="not a bayesreg estimator class"):
+        load_estimator(path)
+    assert not sentinel.exists()
+
+
+@pytest.mark.parametrize("target", ["os:system", "builtins:exec", "module", "numpyro:infer.MCMC"])
+def test_distribution_class_outside_the_allowlist_is_refused(tmp_path, saved, target, evil_module):
+    sentinel = tmp_path / "sentinel"
+    if target == "module":
+        target, sentinel = evil_module
+
+    def edit(header):
+        header["result"]["kwargs"]["items"]["prior"]["class"] = target
+
+    path = tmp_path / "evil.npz"
+    _rewrite_header(saved["paths"]["map"], path, _edit_json(edit))
+    with pytest.raises(ValueError, match=r"result\.kwargs\['prior'\]\.class = .*numpyro"):
+        load_map(path)
+    assert not sentinel.exists()
+
+
+def test_distribution_fields_are_plain_numbers_only(tmp_path, saved):
+    def edit(header):
+        header["result"]["kwargs"]["items"]["prior"]["data"]["scale"] = "__import__('os')"
+
+    path = tmp_path / "evil.npz"
+    _rewrite_header(saved["paths"]["map"], path, _edit_json(edit))
+    with pytest.raises(ValueError, match=r"result\.kwargs\['prior'\]\.scale = .*a number"):
+        load_map(path)
+
+
+class OwnPrior(dist.Normal):
+    """A user's distribution class: loads only once registered."""
+
+
+def test_registered_model_and_distribution_load(tmp_path, data, registry):
+    X, y = data
+    fit = map_estimate(user_model, X, y, scale=0.5)
+    fit = brio.MapResult(**{**vars(fit), "kwargs": {"scale": 0.5, "extra": OwnPrior(0.0, 1.0)}})
+    save_map(fit, tmp_path / "fit.npz")
+    with pytest.raises(ValueError, match="register_distribution"):
+        load_map(tmp_path / "fit.npz")
+    assert brio.register_distribution(OwnPrior) is OwnPrior
+    with pytest.warns(UserWarning, match="register_model"):
+        assert load_map(tmp_path / "fit.npz").model is None
+    assert brio.register_model(user_model) is user_model
+    loaded = load_map(tmp_path / "fit.npz")
+    assert loaded.model is user_model and type(loaded.kwargs["extra"]) is OwnPrior
+    with pytest.raises(TypeError, match="model function"):
+        brio.register_model(OwnPrior)
+    with pytest.raises(TypeError, match="Distribution"):
+        brio.register_distribution(user_model)
+
+
+# ---------------------------------------------------------------------------------------------
+# header schema: each bad value is refused with the field named
+
+
+def _key_of(node):
+    return node["key"]
+
+
+MAP_SCHEMA_CASES = {
+    "converged_no": (lambda r: r.update(converged="no"), r"result\.converged = 'no'"),
+    "coef_hello": (
+        lambda r: r["params"]["items"].update(coef="hello"),
+        r"result\.params\['coef'\] = 'hello' is not a numeric array",
+    ),
+    "num_iter_negative": (lambda r: r.update(num_iter=-5), r"result\.num_iter = -5"),
+    "num_iter_bool": (lambda r: r.update(num_iter=True), r"result\.num_iter = True"),
+    "objective_string": (
+        lambda r: r.update(objective="1.0"),
+        r"result\.objective = '1\.0' is not a (finite )?number",
+    ),
+    "objective_nan_converged": (
+        lambda r: r["objective"].update(value="nan"),
+        r"result\.objective = nan is not a finite",
+    ),
+    "optimality_negative": (
+        lambda r: r["optimality"].update(value="-1.0"),
+        r"result\.optimality = -1\.0",
+    ),
+    "float_not_a_number": (
+        lambda r: r["tolerance"].update(value="hello"),
+        r"result\.tolerance\.value = 'hello'",
+    ),
+    "coef_length_not_columns": (
+        lambda r: r["params"]["items"]["coef"].update(key=_key_of(r["args"]["items"][1])),
+        r"result\.params\['coef'\] = shape \(40,\) is not of length 4",
+    ),
+    "y_length_not_rows": (
+        lambda r: r["args"]["items"][1].update(key=_key_of(r["params"]["items"]["coef"])),
+        r"result\.args\[1\] = .*shape \(4,\).* of length 40",
+    ),
+    "unknown_array": (
+        lambda r: r["params"]["items"]["coef"].update(key="nope"),
+        r"coef'\]\.key = 'nope'",
+    ),
+    "unknown_type": (
+        lambda r: r["params"]["items"]["coef"].update(__type__="pickle"),
+        r"coef'\]\.__type__ = 'pickle'",
+    ),
+    "extra_field": (lambda r: r.update(code="x"), r"result = .*unexpected \['code'\]"),
+}
+
+
+@pytest.mark.parametrize("case", list(MAP_SCHEMA_CASES))
+def test_map_header_schema(tmp_path, saved, case):
+    edit, match = MAP_SCHEMA_CASES[case]
+    path = tmp_path / "bad.npz"
+    _rewrite_header(saved["paths"]["map"], path, _edit_json(lambda h: edit(h["result"])))
+    with pytest.raises(ValueError, match=match) as info:
+        load_map(path)
+    message = str(info.value)
+    assert str(path) in message and "damaged or not a bayesreg file" in message
+
+
+ESTIMATOR_SCHEMA_CASES = {
+    "n_iter_negative": (lambda f: f["items"].update(n_iter_=-1), r"fitted\['n_iter_'\] = -1"),
+    "coef_not_n_features": (
+        lambda f: f["items"].update(n_features_in_=7),
+        r"fitted\['coef_'\] = .* 7 coefficients",
+    ),
+    "map_converged_no": (
+        lambda f: f["items"]["map_"].update(converged="no"),
+        r"fitted\['map_'\]\.converged = 'no'",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(ESTIMATOR_SCHEMA_CASES))
+def test_estimator_header_schema(tmp_path, saved, case):
+    edit, match = ESTIMATOR_SCHEMA_CASES[case]
+    path = tmp_path / "bad.npz"
+    _rewrite_header(saved["paths"]["estimator"], path, _edit_json(lambda h: edit(h["fitted"])))
+    with pytest.raises(ValueError, match=match):
+        load_estimator(path)
+
+
+def test_estimator_unknown_parameter_is_refused(tmp_path, saved):
+    def edit(header):
+        header["params"]["items"]["evil"] = 1
+
+    path = tmp_path / "bad.npz"
+    _rewrite_header(saved["paths"]["estimator"], path, _edit_json(edit))
+    with pytest.raises(ValueError, match=r"params\['evil'\] = 1 is not a parameter"):
+        load_estimator(path)
+
+
+POSTERIOR_SCHEMA_CASES = {
+    "num_divergent_negative": (lambda h: h.update(num_divergent=-1), "num_divergent = -1"),
+    "num_chains_string": (lambda h: h.update(num_chains="1"), "num_chains = '1'"),
+    "draws_not_num_samples": (
+        lambda h: h.update(num_samples=h["num_samples"] + 1),
+        r"posterior\['coef'\] = .*shape",
+    ),
+    "divergent_beyond_draws": (lambda h: h.update(num_divergent=10**6), "num_divergent = 1000000"),
+    "unknown_site": (
+        lambda h: (h["samples"].append("evil"), h["sample_kinds"].update(evil="ndarray")),
+        "samples = 'evil'",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(POSTERIOR_SCHEMA_CASES))
+def test_posterior_header_schema(tmp_path, saved, case):
+    import h5py
+
+    edit, match = POSTERIOR_SCHEMA_CASES[case]
+    path = tmp_path / "bad.nc"
+    path.write_bytes(saved["paths"]["posterior"].read_bytes())
+    with h5py.File(path, "r+") as file:
+        header = json.loads(file.attrs["bayesreg_header"])
+        edit(header)
+        file.attrs["bayesreg_header"] = json.dumps(header)
+    with pytest.raises(ValueError, match=match) as info:
+        load_posterior(path)
+    assert "damaged or not a bayesreg file" in str(info.value)
+
+
+def _npy_header(shape):
+    out = stdlib_io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        out, {"descr": "<f8", "fortran_order": False, "shape": shape}
+    )
+    return out.getvalue()
+
+
+def _with_member(source, target, name, write):
+    """Copy ``source`` to ``target`` with member ``name`` replaced by ``write(archive, info)``."""
+    with zipfile.ZipFile(source) as archive, zipfile.ZipFile(target, "w") as out:
+        for item in archive.infolist():
+            if item.filename == name:
+                write(out, item)
+            else:
+                out.writestr(item, archive.read(item.filename))
+
+
+def _coef_member(saved):
+    with zipfile.ZipFile(saved["paths"]["map"]) as archive:
+        header = json.loads(archive.read("header.json"))
+    return f"arrays/{header['result']['params']['items']['coef']['key']}.npy"
+
+
+def test_zip_bomb_member_is_refused_before_inflating(tmp_path, saved):
+    """A deflated member of 256 KiB that would inflate to a 256 MiB array."""
+    member = _coef_member(saved)
+    size = 2**25  # float64 entries: 256 MiB
+
+    def bomb(out, item):
+        info = zipfile.ZipInfo(item.filename)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with out.open(info, "w", force_zip64=True) as handle:
+            np.lib.format.write_array_header_1_0(
+                handle, {"descr": "<f8", "fortran_order": False, "shape": (size,)}
+            )
+            zeros = bytes(2**20)
+            for _ in range(size * 8 // len(zeros)):
+                handle.write(zeros)
+
+    path = tmp_path / "bomb.npz"
+    _with_member(saved["paths"]["map"], path, member, bomb)
+    assert path.stat().st_size < 2**21
+    with pytest.raises(ValueError, match=rf"member {member} = compression method 8"):
+        load_map(path)
+
+
+def test_member_smaller_than_its_declared_shape_is_refused(tmp_path, saved):
+    member = _coef_member(saved)
+
+    def liar(out, item):
+        out.writestr(item.filename, _npy_header((10**9,)) + bytes(32))
+
+    path = tmp_path / "liar.npz"
+    _with_member(saved["paths"]["map"], path, member, liar)
+    with pytest.raises(ValueError, match=rf"member {member} = \d+ bytes is not 8000000\d+ bytes"):
+        load_map(path)
+
+
+def test_object_dtype_member_is_refused(tmp_path, saved):
+    member = _coef_member(saved)
+
+    def pickled(out, item):
+        buffer = stdlib_io.BytesIO()
+        np.lib.format.write_array(buffer, np.array([1, "a"], dtype=object), allow_pickle=True)
+        out.writestr(item.filename, buffer.getvalue())
+
+    path = tmp_path / "pickled.npz"
+    _with_member(saved["paths"]["map"], path, member, pickled)
+    with pytest.raises(ValueError, match=rf"member {member} = dtype object is not a numeric"):
+        load_map(path)
+
+
+def test_netcdf_declaring_more_than_it_holds_is_refused(tmp_path, saved):
+    import h5py
+
+    path = tmp_path / "bomb.nc"
+    path.write_bytes(saved["paths"]["posterior"].read_bytes())
+    with h5py.File(path, "r+") as file:  # unwritten compressed chunks: read as fill values
+        file["posterior"].create_dataset(
+            "bomb", shape=(3 * 2**24,), dtype="f8", chunks=(2**20,), compression="gzip"
+        )
+    assert path.stat().st_size < 2**21
+    with pytest.raises(ValueError, match="the variables = 4027\\d+ bytes is not at most"):
+        load_posterior(path)
