@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from numpy.testing import assert_allclose
+from sklearn.linear_model import ElasticNet, Lasso
 
 from bayesreg import map_estimate, models
 from bayesreg.penalty import (
@@ -67,42 +68,68 @@ def solve(model, X, y, **kwargs):
     return fit
 
 
-def assert_kkt(w, g, l1_weight, l2_weight, tol):
-    """KKT of ``-loglik + l1_weight * |w|_1 + l2_weight / 2 * |w|^2`` given ``g = -grad loglik``."""
-    zero = w == 0
+KKT_TOL = 1e-8  # the solver holds 1e-10; 100x leaves room for this NumPy recomputation's rounding
+
+
+def assert_kkt(X, w, g, l1_weight, l2_weight, curvature, reference, intercept_g=None):
+    """Scale-free KKT of ``-loglik + l1_weight |w|_1 + l2_weight / 2 |w|^2``, ``g = -grad loglik``.
+
+    Each coordinate's violation (the minimum-norm subgradient) is divided by the square root of
+    its curvature ``curvature[j]`` (so a column's units cancel) and held to ``KKT_TOL`` times
+    ``reference``, the same weighted norm of the gradient at the start ``w = 0``.
+    """
     smooth = g - l2_weight * w
-    assert np.all(np.abs(smooth[zero]) <= l1_weight + tol), (smooth[zero], l1_weight)
-    assert_allclose(smooth[~zero], np.sign(w[~zero]) * l1_weight, rtol=0, atol=tol)
+    violation = np.where(
+        w == 0, np.maximum(np.abs(smooth) - l1_weight, 0.0), np.abs(smooth - np.sign(w) * l1_weight)
+    )
+    scaled = violation / np.sqrt(curvature)
+    assert np.all(scaled <= KKT_TOL * reference), (scaled / reference, w)
+    if intercept_g is not None:  # the flat intercept: residuals sum to 0
+        g0, h0 = intercept_g
+        assert abs(g0) / math.sqrt(h0) <= KKT_TOL * reference, (g0, h0, reference)
 
 
-def _gaussian_fit(problem, prior):
+def gaussian_kkt(X, y, w, c, sigma, l1_weight, l2_weight):
+    """The Gaussian-likelihood KKT check of a fit, all in NumPy."""
+    n = len(y)
+    residual = y - c - X @ w
+    curvature = np.sum(X**2, axis=0) / sigma**2 + l2_weight
+    start_g = np.append(X.T @ y, y.sum()) / sigma**2
+    reference = np.max(np.abs(start_g) / np.sqrt(np.append(curvature, n / sigma**2)))
+    assert_kkt(
+        X,
+        w,
+        X.T @ residual / sigma**2,
+        l1_weight,
+        l2_weight,
+        curvature,
+        reference,
+        intercept_g=(residual.sum() / sigma**2, n / sigma**2),
+    )
+
+
+def _gaussian_fit(problem, prior, l1_weight, l2_weight):
     n, p = problem["shape"]
     gen, X, truth = design(problem["seed"], n, p, problem["rho"], problem["column_scale"])
     sigma = problem["sigma"]
     y = 1.0 + X @ truth + sigma * gen.normal(size=n)
     fit = solve(models.linear, X, y, prior=prior, sigma=sigma)
     w, c = np.asarray(fit.params["coef"]), float(fit.params["intercept"])
-    residual = y - c - X @ w
-    # the solver's certificate is relative to the gradient at its start (w = 0, intercept = 0)
-    scale = max(1.0, np.abs(X.T @ y).max() / sigma**2, abs(y.sum()) / sigma**2)
-    return X, w, residual / sigma**2, 1e-8 * scale
+    gaussian_kkt(X, y, w, c, sigma, l1_weight, l2_weight)
+    return X, y, w, c
 
 
 @PROBLEMS
 @given(problem=problems)
 def test_laplace_map_satisfies_lasso_kkt(problem):
-    X, w, scaled_residual, tol = _gaussian_fit(problem, models.laplace(problem["b"]))
-    assert_kkt(w, X.T @ scaled_residual, 1.0 / problem["b"], 0.0, tol)
-    assert abs(scaled_residual.sum()) <= tol  # flat intercept: residuals centred
+    _gaussian_fit(problem, models.laplace(problem["b"]), 1.0 / problem["b"], 0.0)
 
 
 @PROBLEMS
 @given(problem=problems)
 def test_elastic_net_map_satisfies_elastic_net_kkt(problem):
     prior = models.elastic_net(problem["b"], problem["tau"])
-    X, w, scaled_residual, tol = _gaussian_fit(problem, prior)
-    assert_kkt(w, X.T @ scaled_residual, 1.0 / problem["b"], 1.0 / problem["tau"] ** 2, tol)
-    assert abs(scaled_residual.sum()) <= tol
+    _gaussian_fit(problem, prior, 1.0 / problem["b"], 1.0 / problem["tau"] ** 2)
 
 
 @PROBLEMS
@@ -116,26 +143,110 @@ def test_logistic_laplace_map_satisfies_kkt(problem):
     fit = solve(models.logistic, X, y, prior=models.laplace(b))
     w, c = np.asarray(fit.params["coef"]), float(fit.params["intercept"])
     residual = y - 1.0 / (1.0 + np.exp(-(c + X @ w)))
-    scale = max(1.0, np.abs(X.T @ (y - 0.5)).max(), abs((y - 0.5).sum()))
-    tol = 1e-8 * scale
-    assert_kkt(w, X.T @ residual, 1.0 / b, 0.0, tol)
-    assert abs(residual.sum()) <= tol
+    # curvature at the start (all logits 0): p (1 - p) = 1/4 per row
+    curvature = 0.25 * np.sum(X**2, axis=0)
+    start_g = np.append(X.T @ (y - 0.5), np.sum(y - 0.5))
+    reference = np.max(np.abs(start_g) / np.sqrt(np.append(curvature, 0.25 * n)))
+    assert_kkt(X, w, X.T @ residual, 1.0 / b, 0.0, curvature, reference, (residual.sum(), 0.25 * n))
 
 
 def test_p_greater_than_n_weak_lasso_converges_within_default_max_iter():
     """Regression: a support as large as n made the Newton step singular (now damped)."""
     gen, X, truth = design(0, 8, 12, 0.0, 0.0)
     y = 1.0 + X @ truth + 0.25 * gen.normal(size=8)
-    assert map_estimate(models.linear, X, y, prior=models.laplace(2.0), sigma=0.25).converged
+    fit = solve(models.linear, X, y, prior=models.laplace(2.0), sigma=0.25)
+    w, c = np.asarray(fit.params["coef"]), float(fit.params["intercept"])
+    gaussian_kkt(X, y, w, c, 0.25, 0.5, 0.0)
+    # and the certified point is the lasso: its objective is no larger than scikit-learn's
+    reference = Lasso(alpha=0.25**2 / (8 * 2.0), tol=1e-14, max_iter=1_000_000).fit(X, y)
+
+    def objective(coef, intercept):
+        return np.sum((y - intercept - X @ coef) ** 2) / (2 * 0.25**2) + np.abs(coef).sum() / 2.0
+
+    ours, theirs = objective(w, c), objective(reference.coef_, reference.intercept_)
+    assert ours <= theirs + 1e-9 * abs(theirs)
 
 
 def test_kkt_check_rejects_a_wrong_answer():
     """The KKT helper is not vacuous: a perturbed lasso solution fails it."""
     problem = {"shape": (12, 3), "seed": 1, "rho": 0.3, "column_scale": 0.5, "b": 0.5}
-    X, w, scaled_residual, tol = _gaussian_fit({**problem, "sigma": 1.0}, models.laplace(0.5))
-    assert_kkt(w, X.T @ scaled_residual, 2.0, 0.0, tol)
+    X, y, w, c = _gaussian_fit({**problem, "sigma": 1.0}, models.laplace(0.5), 2.0, 0.0)
     with pytest.raises(AssertionError):
-        assert_kkt(w, X.T @ scaled_residual, 2.0 * 1.01, 0.0, tol)
+        gaussian_kkt(X, y, w, c, 1.0, 2.0 * 1.01, 0.0)
+    with pytest.raises(AssertionError):
+        gaussian_kkt(X, y, w * (1 + 1e-6), c, 1.0, 2.0, 0.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# badly scaled columns: converged=True must imply the answer (issue #11)
+
+SCALED_SHAPE = (30, 4)  # one shape, so each prior kind compiles once
+scaled_problems = st.fixed_dictionaries(
+    {
+        "seed": st.integers(0, 2**32 - 1),
+        "log10_column_scales": st.lists(
+            st.floats(-4.0, 4.0), min_size=SCALED_SHAPE[1], max_size=SCALED_SHAPE[1]
+        ),
+        "kind": st.sampled_from(["ridge", "lasso", "elastic_net"]),
+        "log10_b": st.floats(-2.0, 2.0),
+        "log10_tau": st.floats(-2.0, 2.0),
+        "sigma": st.floats(0.2, 5.0),
+    }
+)
+SCALED = settings(max_examples=25, deadline=None)
+
+
+def _ridge_closed_form(X, y, sigma, l2_weight):
+    """Normal equations with an unpenalized intercept, columns equilibrated (scales to 1e8)."""
+    x_mean = X.mean(axis=0)
+    Xc, yc = X - x_mean, y - y.mean()
+    norms = np.linalg.norm(Xc, axis=0)
+    Z = Xc / norms
+    lhs = Z.T @ Z / sigma**2 + np.diag(l2_weight / norms**2)
+    coef = np.linalg.solve(lhs, Z.T @ yc / sigma**2) / norms
+    return coef, y.mean() - x_mean @ coef
+
+
+@SCALED
+@given(problem=scaled_problems)
+def test_badly_scaled_columns_converged_means_the_answer(problem):
+    n, p = SCALED_SHAPE
+    gen = np.random.default_rng(problem["seed"])
+    scales = 10.0 ** np.asarray(problem["log10_column_scales"])
+    standardized = gen.normal(size=(n, p)) + gen.normal(size=p)
+    X = standardized * scales
+    sigma = problem["sigma"]
+    y = 1.0 + standardized @ gen.normal(scale=2.0, size=p) + sigma * gen.normal(size=n)
+    b, tau = 10.0 ** problem["log10_b"], 10.0 ** problem["log10_tau"]
+    # prior scales in the units of each column's coefficient (a weight per standardized column)
+    if problem["kind"] == "ridge":
+        prior, l1_weight, l2_weight = models.gaussian(tau / scales), 0.0, (scales / tau) ** 2
+    elif problem["kind"] == "lasso":
+        prior, l1_weight, l2_weight = models.laplace(b / scales), scales / b, 0.0
+    else:
+        prior = models.elastic_net(b / scales, tau / scales)
+        l1_weight, l2_weight = scales / b, (scales / tau) ** 2
+    # it must converge (and then be right): scale is no excuse
+    fit = solve(models.linear, X, y, prior=prior, sigma=sigma)
+    w, c = np.asarray(fit.params["coef"]), float(fit.params["intercept"])
+    gaussian_kkt(X, y, w, c, sigma, l1_weight, l2_weight)
+    if problem["kind"] == "ridge":
+        reference, intercept = _ridge_closed_form(X, y, sigma, l2_weight)
+    else:
+        # the per-column prior scales are one scikit-learn penalty on the standardized columns
+        l1, l2 = 1.0 / b, 1.0 / tau**2 if problem["kind"] == "elastic_net" else 0.0
+        alpha = sigma**2 / n * (l1 + l2)
+        estimator = (
+            Lasso(alpha=alpha, tol=1e-14, max_iter=1_000_000)
+            if l2 == 0.0
+            else ElasticNet(alpha=alpha, l1_ratio=l1 / (l1 + l2), tol=1e-14, max_iter=1_000_000)
+        )
+        estimator.fit(standardized, y)
+        reference, intercept = estimator.coef_ / scales, estimator.intercept_
+    # agreement in the units of the standardized columns, relative to the largest weight
+    weight_scale = max(np.max(np.abs(reference * scales)), 1e-12)
+    assert np.max(np.abs((w - reference) * scales)) <= 1e-6 * weight_scale, (w, reference)
+    assert abs(c - intercept) <= 1e-6 * max(1.0, abs(intercept))
 
 
 # ---------------------------------------------------------------------------------------------
