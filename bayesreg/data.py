@@ -453,9 +453,15 @@ def _first_line(error: BaseException) -> str:
 #: remembered by the model spec), ``C`` its categorical encoder.
 FORMULA_TRANSFORMS = ("C", "log", "exp", "sqrt", "center", "scale")
 
-#: The largest magnitude of a literal exponent inside a transform (``log(a ** 2)``): enough for
-#: any polynomial, and it keeps a formula from asking for a number too large to compute.
+#: The largest literal exponent, of a transform's argument (``log(a ** 2)``) or of a formula term
+#: (``(a + b)**2``): enough for any polynomial or interaction order, and it keeps a formula from
+#: asking for a number or an expansion too large to compute.
 MAX_EXPONENT = 16
+
+#: The most terms a formula may expand to (an upper bound from its ``+``, ``:``, ``*`` and
+#: powers): formulaic builds ``(a + b + ...)**k`` as ``n**k`` products, so ``(a+b+c)**20`` would
+#: run for hours; far more columns than a design here can be fitted with.
+MAX_EXPANDED_TERMS = 100_000
 
 FORMULA_GRAMMAR = (
     "column names (backquoted when they are not identifiers, e.g. `my col`), '+', '-', ':' and "
@@ -788,33 +794,45 @@ class _TermParser:
             raise self.fail("'+', '-', ':', '*' or '**' between terms")
         return self.columns
 
-    def side(self) -> None:
+    # each rule returns an upper bound on the number of terms formulaic will build for it
+
+    def side(self) -> int:
         if self.at("+", "-"):
             self.position += 1
-        self.term()
+        count = self.term()
         while self.at("+", "-"):
             self.position += 1
-            self.term()
+            count = self.bounded(count + self.term())
+        return count
 
-    def term(self) -> None:
-        self.factor()
+    def term(self) -> int:
+        count = self.factor()
         while self.at(":", "*"):
+            star = self.at("*")
             self.position += 1
-            self.factor()
+            right = self.factor()
+            count = self.bounded(count * right + (count + right if star else 0))
+        return count
 
-    def factor(self) -> None:
-        self.atom()
+    def factor(self) -> int:
+        count = self.atom()
         if self.at("**", "^"):
             self.position += 1
             token = self.peek()
             if token is None or token.kind != "number" or not _INTEGER.match(token.text):
                 raise self.fail("an integer literal after the power operator")
+            if int(token.text) > MAX_EXPONENT:
+                raise _refuse(self.formula, token.text, f"a power above {MAX_EXPONENT}")
+            # formulaic expands a power as itertools.product: count ** power products
+            count = self.bounded(count ** int(token.text), token.text)
             self.position += 1
+        return count
 
-    def atom(self) -> None:
+    def atom(self) -> int:
         token = self.peek()
         if token is None:
             raise self.fail("a term")
+        count = 1
         if token.kind in ("name", "call"):
             self.columns.update(token.columns)
         elif token.kind == "number":
@@ -822,12 +840,23 @@ class _TermParser:
                 raise _refuse(self.formula, token.text, "a number term other than 0 or 1")
         elif self.at("("):
             self.position += 1
-            self.side()
+            count = self.side()
             if not self.at(")"):
                 raise self.fail("')'")
         else:
             raise self.fail("a term")
         self.position += 1
+        return count
+
+    def bounded(self, count: int, piece: str | None = None) -> int:
+        if count > MAX_EXPANDED_TERMS:
+            token = self.tokens[self.position - 1]
+            raise _refuse(
+                self.formula,
+                piece or token.text,
+                f"it expands to more than {MAX_EXPANDED_TERMS} terms",
+            )
+        return count
 
 
 def least_squares_sigma(X: ArrayLike, y: ArrayLike, *, intercept: bool = True) -> float:

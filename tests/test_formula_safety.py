@@ -94,6 +94,10 @@ REFUSED = [
     ("y ~ x | g", "|"),
     ("y ~ x; b", ";"),
     ("y ~ 2 + x", "2"),
+    # expansions that would run for hours (formulaic builds n ** k products for a power)
+    ("y ~ (x + b + c)**20", "20"),
+    ("y ~ x**99999999", "99999999"),
+    ("y ~ (x + b + c)^11", "11"),
 ]
 
 

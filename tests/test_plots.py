@@ -97,7 +97,15 @@ def test_shrinkage_plot_draws_the_given_paths():
         np.testing.assert_array_equal(line.get_ydata(), path.map[:, j])
         np.testing.assert_array_equal(line_labelled(ax_post, name).get_ydata(), median[:, j])
     assert ax_map.get_xscale() == "log" and "lasso" in ax_map.get_title()
-    assert len(ax_post.collections) == 2  # one credible band per weight
+    # one credible band per weight, between its low and high ends at each scale
+    assert len(ax_post.collections) == 2
+    for j, band in enumerate(ax_post.collections):
+        vertices = np.concatenate([p.vertices for p in band.get_paths()])
+        for k, scale in enumerate(scales):
+            at_scale = vertices[np.isclose(vertices[:, 0], scale), 1]
+            np.testing.assert_allclose(
+                [at_scale.min(), at_scale.max()], [path.low[k, j], path.high[k, j]]
+            )
 
 
 @pytest.fixture(scope="module")
