@@ -5,7 +5,11 @@ import io as stdlib_io
 import json
 import math
 import os
+import signal
+import subprocess
 import sys
+import textwrap
+import time
 import zipfile
 
 import arviz as az
@@ -856,3 +860,122 @@ def test_netcdf_declaring_more_than_it_holds_is_refused(tmp_path, saved):
     assert path.stat().st_size < 2**21
     with pytest.raises(ValueError, match="the variables = 4027\\d+ bytes is not at most"):
         load_posterior(path)
+
+
+# ---------------------------------------------------------------------------------------------
+# atomic, tidy saves: the old file survives a failed save, no temporary is left, umask honoured
+
+BIG_SAVE = textwrap.dedent(
+    """
+    import dataclasses, sys
+    import numpy as np
+    import bayesreg.io as brio
+    from bayesreg import map_estimate, models
+    from bayesreg.sample import sample_posterior
+    from bayesreg.sklearn import BayesianLinearRegression
+
+    kind, path = sys.argv[1], sys.argv[2]
+    gen = np.random.default_rng(0)
+    X, y = gen.normal(size=(30, 3)), gen.normal(size=30)
+    big = (np.ones((2_000_000, 25)), np.ones(2_000_000))  # 400 MB: a save takes a while
+    if kind == "posterior":
+        post = sample_posterior(models.linear, X, y, prior=models.gaussian(1.0), num_samples=20)
+        # PosteriorResult: a NamedTuple (or a dataclass)
+        obj = post._replace(args=big) if hasattr(post, "_replace") else dataclasses.replace(
+            post, args=big
+        )
+    else:
+        fit = map_estimate(models.linear, X, y, prior=models.laplace(1.0))
+        obj = dataclasses.replace(fit, args=big)
+        if kind == "estimator":
+            est = BayesianLinearRegression().fit(X, y)
+            est.map_ = obj
+            obj = est
+    print("saving", flush=True)
+    {"map": brio.save_map, "posterior": brio.save_posterior,
+     "estimator": brio.save_estimator}[kind](obj, path)
+    print("saved", flush=True)
+    """
+)
+
+
+def _bytes_written(pid):
+    with open(f"/proc/{pid}/io") as handle:
+        fields = dict(line.split(": ") for line in handle.read().splitlines())
+    return int(fields["wchar"])
+
+
+@pytest.mark.skipif(not os.path.exists(f"/proc/{os.getpid()}/io"), reason="needs Linux /proc")
+@pytest.mark.parametrize("kind", KINDS)
+def test_sigkill_during_save_keeps_the_old_file_and_leaves_nothing(tmp_path, saved, kind):
+    from bayesreg import _files
+
+    directory = os.open(tmp_path, os.O_RDONLY)
+    has_tmpfile = _files._open_unnamed(directory)
+    os.close(directory)
+    if has_tmpfile is None:
+        pytest.skip("no O_TMPFILE here: the named fallback leaves its temporary (documented)")
+    os.close(has_tmpfile)
+    path = tmp_path / "result"
+    path.write_bytes(saved["paths"][kind].read_bytes())
+    env = {**os.environ, "JAX_PLATFORMS": "cpu"}
+    child = subprocess.Popen(
+        [sys.executable, "-c", BIG_SAVE, kind, str(path)], stdout=subprocess.PIPE, env=env
+    )
+    try:
+        assert child.stdout.readline() == b"saving\n"
+        start = _bytes_written(child.pid)
+        deadline = time.monotonic() + 60
+        while _bytes_written(child.pid) - start < 50 * 2**20:  # 50 MB of 400 written
+            assert time.monotonic() < deadline and child.poll() is None
+            time.sleep(0.005)
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        assert child.stdout.read() == b""  # killed mid-write, not after
+    finally:
+        child.kill()
+        child.wait()
+        child.stdout.close()
+    assert os.listdir(tmp_path) == ["result"]
+    assert path.read_bytes() == saved["paths"][kind].read_bytes()
+    LOADERS[kind](path)  # the old file, whole and loadable
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_save_failing_mid_write_keeps_the_old_file_and_leaves_nothing(
+    tmp_path, saved, kind, monkeypatch
+):
+    path = tmp_path / "result"
+    path.write_bytes(b"old")
+    calls = []
+
+    def fail(write):
+        def wrapper(*args, **kwargs):
+            calls.append(1)
+            if len(calls) == 2:  # after part of the file is written
+                raise OSError("disk full")
+            return write(*args, **kwargs)
+
+        return wrapper
+
+    if kind == "posterior":
+        monkeypatch.setattr(brio.xr.Dataset, "to_netcdf", fail(brio.xr.Dataset.to_netcdf))
+    else:
+        monkeypatch.setattr(np.lib.format, "write_array", fail(np.lib.format.write_array))
+    with pytest.raises(OSError, match="disk full"):
+        SAVERS[kind](saved["objects"][kind], path)
+    assert path.read_bytes() == b"old"
+    assert os.listdir(tmp_path) == ["result"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_saved_file_mode_follows_the_umask(tmp_path, saved, kind, umask):
+    previous = os.umask(umask)
+    try:
+        SAVERS[kind](saved["objects"][kind], tmp_path / "result")
+        SAVERS[kind](saved["objects"][kind], tmp_path / "result")  # replacing, too
+    finally:
+        os.umask(previous)
+    assert os.stat(tmp_path / "result").st_mode & 0o777 == 0o666 & ~umask
+    assert os.listdir(tmp_path) == ["result"]
