@@ -18,14 +18,17 @@ unconstrained space, :math:`\theta = T(u)`, but :math:`F` is still the density o
 
 Algorithm (one jitted loop per model structure; cached, so a second call with the same model and
 shapes does not recompile): accelerated proximal gradient (FISTA) with backtracking line search,
-gradient-based adaptive restart and a diagonal (Jacobi) metric :math:`D = |\mathrm{diag}\,\nabla^2
-f|` from the start; when the problem has at most ``newton_max_dim`` unknowns, a Newton step on the
-current support (signs fixed, orthant-projected, solved in the Jacobi-scaled coordinates
-:math:`D^{-1/2} H D^{-1/2}` so that columns of any scale are equally well conditioned, accepted
-only if it gives a finite :math:`F` that does not increase) is tried every few iterations, which
-ends lasso / ridge / logistic problems at machine precision. A trial point with a non-finite
-objective is never accepted: FISTA shortens its step (and drops its momentum when the extrapolated
-point is not finite), Newton halves its step.
+gradient-based adaptive restart and a diagonal (Jacobi) metric
+:math:`D = |\mathrm{diag}\,\nabla^2 f|` at the default start; when the problem has at most
+``newton_max_dim`` unknowns, a Newton step on the current support (signs fixed,
+orthant-projected, solved in the Jacobi-scaled coordinates :math:`D^{-1/2} H D^{-1/2}` so that
+columns of any scale are equally well conditioned, accepted only if it gives a finite :math:`F`
+that decreases — or, where :math:`F` is flat to its rounding, a point that is more stationary)
+is tried every few iterations, which ends lasso / ridge / logistic problems at machine
+precision. FISTA's backtracking likewise falls back to a gradient (curvature) test where values
+of :math:`F` differ by less than their rounding (a large constant in the density: ``sigma=1e8``).
+A trial point with a non-finite objective is never accepted: FISTA shortens its step (and drops
+its momentum when the extrapolated point is not finite), Newton halves its step.
 
 The start is the prior's location, not a draw: the ``loc`` of a real-valued location family (the
 Laplace location for L1 sites), else the prior mean when it is finite and inside the support, else
@@ -640,13 +643,13 @@ def _solve_from(
     certificate_root = jnp.sqrt(curvature0)
     certificate_ref = jnp.max(jnp.abs(jax.grad(smooth)(x0)) / certificate_root)
     certificate_ref = jnp.where(certificate_ref > 0, certificate_ref, 1.0)
-    curvature = curvature0 if x_start is x0 else _curvature(smooth, x_start, exact)
     newton_every = max(10, x0.shape[0] // 3)
     step, optimality = _make_solver(
         smooth,
         loc,
         weight,
-        curvature / jnp.max(curvature),
+        # the same curvature is the steps' metric (one Hessian per solve, also from a warm start)
+        curvature0 / jnp.max(curvature0),
         certificate_root,
         certificate_ref,
         use_newton,

@@ -148,3 +148,22 @@ def test_second_path_with_same_shapes_does_not_recompile(diabetes):
     assert traces == []
     single = br.map_estimate(linear, X * 1.5, y, prior=laplace(30.0), sigma=40.0)
     _assert_path_equal(fits.params["coef"][1:], np.asarray(single.params["coef"])[None])
+
+
+def test_path_on_columns_of_scales_1e_minus_4_to_1e4_is_sklearn_lasso_path(diabetes):
+    """map_path holds every point to map_estimate's scale-free certificate (issue #11).
+
+    Column j is multiplied by ``scales[j]`` and its Laplace scale with it, so the problem is the
+    diabetes lasso in other units; the old certificate (relative to the largest gradient at the
+    start) passed points whose small-scale coordinates were far from the optimum.
+    """
+    X, y = diabetes
+    n = len(y)
+    scales = np.geomspace(1e-4, 1e4, X.shape[1])
+    alphas = _alpha_grid(X, y, 8)
+    priors = [laplace(penalty.lasso_prior_scale(a, n=n, sigma=SIGMA) * scales) for a in alphas]
+    fits = br.map_path(linear, X / scales, y, sigma=SIGMA, path={"prior": priors})
+    assert fits.converged.all()
+    Xc, yc = _centered(X, y)
+    _, coefs, _ = lasso_path(Xc, yc, alphas=alphas, tol=1e-14, max_iter=100_000)
+    _assert_path_equal(fits.params["coef"] / scales, coefs.T)
