@@ -29,8 +29,8 @@ removes it, but a ``SIGKILL`` or a power cut while writing leaves it in the dire
 ``path`` is still intact); delete stray ``.*.tmp`` files at leisure.
 
 Names are resolved relative to one descriptor of the target directory, opened once, so a
-directory renamed meanwhile still gets the file. POSIX only (Linux, macOS, the BSDs): Windows
-cannot open a directory.
+directory renamed meanwhile still gets the file. Where directories cannot be opened (Windows)
+the hidden temporary is renamed by path and the directory is not ``fsync``-ed.
 
 The new file's permissions are ``0o666 & ~umask``, as for a file created by a plain ``open()``
 (a replaced file's own mode is not kept). A symbolic link at ``path`` is replaced by the file,
@@ -52,6 +52,11 @@ PathLike = str | os.PathLike
 
 _MODES = ("wb", "w+b", "w", "wt")
 _FILE_MODE = 0o666  # what open() asks for; the kernel applies the umask
+# names relative to a descriptor of the directory (POSIX; os.replace shares os.rename's
+# support); Windows cannot open a directory
+_DIRECTORY_DESCRIPTORS = hasattr(os, "O_DIRECTORY") and {os.open, os.link, os.rename} <= (
+    os.supports_dir_fd
+)
 # errors with which a directory refuses an unnamed file: kernel or file system without O_TMPFILE
 _NO_TMPFILE = {errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL, errno.ENOENT}
 
@@ -167,8 +172,12 @@ def atomic_write(
     if binary and (encoding is not None or newline is not None):
         raise ValueError("encoding and newline are for text mode (mode='w'), not binary mode.")
     path = os.path.abspath(os.fspath(path))
+    if not _DIRECTORY_DESCRIPTORS:
+        with _write_by_path(path, mode, encoding, newline) as handle:
+            yield handle
+        return
     folder, name = os.path.split(path)
-    directory = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    directory = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     try:
         fd = _open_unnamed(directory)
         temporary = None
@@ -191,6 +200,27 @@ def atomic_write(
                     os.unlink(temporary, dir_fd=directory)
     finally:
         os.close(directory)
+
+
+@contextlib.contextmanager
+def _write_by_path(
+    path: str, mode: str, encoding: str | None, newline: str | None
+) -> Iterator[IO[Any]]:
+    """Where directories cannot be opened (Windows): a named temporary, renamed by path."""
+    folder, name = os.path.split(path)
+    temporary = os.path.join(folder, _temporary_name(name))
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    fd = os.open(temporary, flags, _FILE_MODE)
+    try:
+        with _open_handle(fd, mode, encoding, newline) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(fd)
+        os.replace(temporary, path)  # after closing: Windows cannot rename an open file
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
 def _open_handle(fd: int, mode: str, encoding: str | None, newline: str | None) -> IO[Any]:

@@ -23,8 +23,9 @@ and never calls a function it names. The model function cannot be serialized; it
 Any other name (a user's model, ``builtins:exec``, ``os:system``, a module that is not even
 installed) gives ``model=None`` and a ``UserWarning`` saying how to supply the function: pass
 ``model=<the function>`` to the loader, or call ``register_model(<the function>)`` once before
-loading. Refitting or sampling a result whose ``model`` is ``None`` then fails with a
-``TypeError`` instead of running anything. An estimator's model is its class's own
+loading. Refitting a result whose ``model`` is ``None``
+(``map_estimate(fit.model, *fit.args, **fit.kwargs)``) raises ``TypeError`` instead of running
+anything. An estimator's model is its class's own
 (``BayesianLinearRegression`` → ``bayesreg.models.linear``); a file that names another raises
 ``ValueError``.
 

@@ -27,14 +27,17 @@ def _has_tmpfile():
 HAS_TMPFILE = _has_tmpfile()
 
 
-@pytest.fixture(params=["unnamed", "named"])
+@pytest.fixture(params=["unnamed", "named", "by_path"])
 def flavour(request, monkeypatch):
-    """Both ways of making the temporary: O_TMPFILE (where supported) and the named fallback."""
+    """Every way of making the temporary: O_TMPFILE (where supported), the named fallback, and
+    the path-based one of systems whose directories cannot be opened (Windows)."""
     if request.param == "unnamed":
         if not HAS_TMPFILE:
             pytest.skip("no O_TMPFILE here")
-    else:
+    elif request.param == "named":
         monkeypatch.setattr(_files, "_open_unnamed", lambda directory: None)
+    else:
+        monkeypatch.setattr(_files, "_DIRECTORY_DESCRIPTORS", False)
     return request.param
 
 
