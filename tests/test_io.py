@@ -975,3 +975,18 @@ def test_saved_file_mode_follows_the_umask(tmp_path, saved, kind, umask):
         os.umask(previous)
     assert os.stat(tmp_path / "result").st_mode & 0o777 == 0o666 & ~umask
     assert os.listdir(tmp_path) == ["result"]
+
+
+def test_posterior_file_of_the_previous_writer_still_loads(tmp_path, saved):
+    """Files written before (InferenceData.to_netcdf: zlib-compressed variables) load alike."""
+    post = saved["objects"]["posterior"]
+    buffer = stdlib_io.BytesIO()
+    brio._write_posterior(post, buffer)  # the header and arrays as they are written
+    new = tmp_path / "new.nc"
+    new.write_bytes(buffer.getvalue())
+    attrs, groups = brio._read_netcdf(str(new))
+    old = tmp_path / "old.nc"
+    arrays = groups.pop("bayesreg_arrays")
+    az.InferenceData(attrs=attrs, **groups).to_netcdf(old)  # compress=True, as before
+    arrays.to_netcdf(old, mode="a", group="bayesreg_arrays", engine="h5netcdf")
+    assert_same_posterior(post, load_posterior(old))
