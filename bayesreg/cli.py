@@ -563,7 +563,9 @@ def _fit(args: argparse.Namespace) -> int:
         if args.samples:
             post = sample_posterior(
                 model, X_np, y_np, num_chains=args.chains, num_warmup=args.warmup,
-                num_samples=args.samples, seed=args.seed, progress_bar=False, **kwargs,
+                num_samples=args.samples, seed=args.seed, progress_bar=False,
+                log_likelihood="auto" if args.log_likelihood is None else args.log_likelihood,
+                **kwargs,
             )  # fmt: skip
             table = compare(fit, post)
     notes = _warning_lines(caught)
@@ -740,6 +742,13 @@ def _parser() -> argparse.ArgumentParser:
     fit.add_argument("--warmup", type=_count(0), default=1000, help="NUTS warmup steps per chain")
     fit.add_argument("--chains", type=_count(1), default=4, help="number of chains")
     fit.add_argument("--seed", type=_count(0), default=0, help="random seed")
+    fit.add_argument(
+        "--log-likelihood",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="keep (or never compute) the pointwise log-likelihood, n x chains x draws numbers "
+        "that arviz.loo needs; default: kept when it fits in 256 MiB",
+    )
     fit.add_argument(
         "--dropna", action="store_true", help="drop rows with missing values (default: refuse)"
     )

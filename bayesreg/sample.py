@@ -27,6 +27,7 @@ import math
 import os
 import sys
 import threading
+import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -39,26 +40,45 @@ import jax.numpy as jnp
 import numpy as np
 import numpyro.distributions as dist
 import pandas as pd
-from jax.sharding import Mesh, PartitionSpec
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from numpyro import handlers
 from numpyro.infer import NUTS, init_to_uniform
 from numpyro.infer.util import log_likelihood as pointwise_log_likelihood
 
 from . import models
-from ._compile import ProgramCache, SplitArguments, split_arguments
+from ._compile import MODEL_LOCK, ProgramCache, SplitArguments, split_arguments
 from ._types import Array
 from ._validation import prepare_model_arguments
 from .models import with_sufficient_statistics
 
-__all__ = ["PosteriorResult", "SamplingWarning", "sample_posterior"]
+__all__ = [
+    "LOG_LIKELIHOOD_BUDGET_BYTES",
+    "LogLikelihoodWarning",
+    "PosteriorResult",
+    "SamplingWarning",
+    "sample_posterior",
+]
 
 _METHODS = ("auto", "nuts", "exact")
 _RHAT_MAX = 1.01
 _ESS_PER_CHAIN_MIN = 100
+_ARVIZ_MIN_DRAWS = 4  # ArviZ returns NaN R-hat and ESS for fewer draws per chain
+# log_likelihood="auto" keeps the pointwise log-likelihood up to this size: arviz.loo holds a few
+# arrays of its size at once (log weights, their exponentials), so 256 MiB peaks near 1 GiB.
+LOG_LIKELIHOOD_BUDGET_BYTES = 2**28
+_STUCK_MIN_DRAWS = 10  # a few equal draws in a row happen; 10 means the chain cannot move
 
 
 class SamplingWarning(UserWarning):
-    """NUTS output that should not be trusted as is (divergences, R-hat, effective sample size)."""
+    """NUTS output that should not be trusted as is (divergences, R-hat, effective sample size).
+
+    Also raised when a diagnostic cannot be computed at all (too few draws or chains), since
+    then nothing says whether the draws can be trusted.
+    """
+
+
+class LogLikelihoodWarning(UserWarning):
+    """``log_likelihood="auto"`` left out the pointwise log-likelihood: it exceeds the budget."""
 
 
 class PosteriorResult(NamedTuple):
@@ -135,7 +155,7 @@ def sample_posterior(
     progress_bar: bool | None = None,
     target_accept_prob: float = 0.8,
     max_tree_depth: int = 10,
-    log_likelihood: bool = True,
+    log_likelihood: bool | str = "auto",
     **model_kwargs: Any,
 ) -> PosteriorResult:
     r"""Draw from the posterior of a NumPyro model, by NUTS or exactly when it is conjugate.
@@ -173,10 +193,14 @@ def sample_posterior(
     max_tree_depth : int
         NUTS builds trajectories of at most ``2**max_tree_depth - 1`` leapfrog steps; draws that
         hit the limit are counted and reported by a :class:`SamplingWarning`.
-    log_likelihood : bool
+    log_likelihood : {"auto", True, False}
         Store the pointwise log-likelihood (``idata.log_likelihood``, what ``arviz.loo`` and
-        ``arviz.waic`` need). It holds ``n_obs x num_chains x num_samples`` numbers: turn it off
-        for large data sets.
+        ``arviz.waic`` need). It holds ``n_obs x num_chains x num_samples`` float64 numbers
+        (8 bytes each). ``"auto"`` keeps it when that is at most
+        :data:`LOG_LIKELIHOOD_BUDGET_BYTES` (256 MiB: e.g. n = 8388 with 4 x 1000 draws) and
+        otherwise leaves it out with a :class:`LogLikelihoodWarning`; ``True`` always keeps it,
+        ``False`` never computes it. Without it, memory beyond the data is
+        ``O(draws x parameters)``.
     **model_kwargs
         Keyword model arguments (``prior=``, ``sigma=``, ``feature_names=``, ...).
 
@@ -184,11 +208,27 @@ def sample_posterior(
     -------
     PosteriorResult
 
+    Raises
+    ------
+    ValueError
+        On bad settings; when NUTS cannot find valid initial parameters (the log density or its
+        gradient is not finite at every starting point tried, as NumPyro's ``MCMC`` reports);
+        and when a chain's draws are not finite or never moved from the starting point. No
+        draws are returned that the sampler could not make.
+    KeyboardInterrupt
+        On Ctrl-C, within about 0.2 s once sampling runs (compiling cannot be interrupted):
+        the call stops and returns nothing, as a plain Python call does. Draws so far are
+        dropped; a rerun reuses the compiled program.
+
     Warns
     -----
     SamplingWarning
-        After NUTS, on divergent transitions, on R-hat > 1.01, and on bulk or tail effective
-        sample size below 100 per chain. The exact sampler draws iid and never warns.
+        After NUTS, on divergent transitions, on R-hat > 1.01, on bulk or tail effective
+        sample size below 100 per chain, and when R-hat or ESS cannot be computed (one chain,
+        fewer than 4 draws per chain, draws without variance). The exact sampler draws iid and
+        never warns.
+    LogLikelihoodWarning
+        When ``log_likelihood="auto"`` leaves the pointwise log-likelihood out.
 
     Notes
     -----
@@ -197,6 +237,15 @@ def sample_posterior(
     prior scales, a known ``sigma``) are traced, so a repeat call with new values of the same
     shapes reuses it without compiling. A model must therefore not branch in Python on the
     value of a float argument. Floats are JAX's: ``bayesreg`` enables 64-bit mode on import.
+
+    NUTS runs in chunks of iterations, each one call of the same compiled program that carries
+    the sampler's state (position, step size and mass-matrix adaptation, random key) to the
+    next: the draws are those of one uninterrupted run, and Python can react to Ctrl-C between
+    chunks (each lasts about 0.2 s).
+
+    Concurrent calls from several threads are safe: NumPyro's effect handlers are one
+    process-wide stack, so a call holds :data:`bayesreg._compile.MODEL_LOCK` while it traces,
+    compiles and runs the model, and concurrent calls run one after another.
 
     Examples
     --------
@@ -221,45 +270,60 @@ def sample_posterior(
             f"target_accept_prob must lie in (0, 1); got {target_accept_prob!r} (e.g. 0.8 or 0.95)."
         )
     max_tree_depth = _check_count(max_tree_depth, "max_tree_depth", minimum=1)
-    args, model_kwargs, feature_names = prepare_model_arguments(model, args, model_kwargs)
-    info = _inspect_model(model, args, model_kwargs, feature_names)
-
-    exact = None
-    if method != "nuts":
-        exact = _exact_spec(model, args, model_kwargs)
-        if isinstance(exact, str):
-            if method == "exact":
-                raise ValueError(f"method='exact' does not apply: {exact}. Use method='nuts'.")
-            exact = None
-
-    if exact is not None:
-        chains, stats, loglik = _sample_exact(exact, num_chains, num_samples, seed)
-        chain_method = "iid"
-    else:
-        chain_method = _chain_method(num_chains, jax.local_devices())
-        # a Gaussian likelihood through X'X when n > p: each gradient O(p²) instead of O(np)
-        rewritten = with_sufficient_statistics(model, args, model_kwargs)
-        nuts_args, nuts_kwargs = rewritten if rewritten is not None else (args, model_kwargs)
-        chains, stats, loglik = _sample_nuts(
-            model,
-            nuts_args,
-            nuts_kwargs,
-            num_chains=num_chains,
-            num_warmup=num_warmup,
-            num_samples=num_samples,
-            seed=seed,
-            chain_method=chain_method,
-            progress_bar=_progress_enabled(progress_bar),
-            target_accept_prob=float(target_accept_prob),
-            max_tree_depth=max_tree_depth,
-            log_likelihood=bool(log_likelihood),
+    if not (
+        isinstance(log_likelihood, bool)
+        or (isinstance(log_likelihood, str) and log_likelihood == "auto")
+    ):
+        raise ValueError(
+            f"log_likelihood must be 'auto', True or False; got {log_likelihood!r}. 'auto' keeps "
+            f"the pointwise log-likelihood when it fits in {LOG_LIKELIHOOD_BUDGET_BYTES} bytes."
         )
+    with MODEL_LOCK:  # NumPyro's handler stack is process-wide: one traced model at a time
+        args, model_kwargs, feature_names = prepare_model_arguments(model, args, model_kwargs)
+        info = _inspect_model(model, args, model_kwargs, feature_names)
+        keep_log_likelihood = _keep_log_likelihood(
+            log_likelihood, info.observed, num_chains, num_samples
+        )
+
+        exact = None
+        if method != "nuts":
+            exact = _exact_spec(model, args, model_kwargs)
+            if isinstance(exact, str):
+                if method == "exact":
+                    raise ValueError(f"method='exact' does not apply: {exact}. Use method='nuts'.")
+                exact = None
+
+        if exact is not None:
+            chains, stats, loglik = _sample_exact(
+                exact, num_chains, num_samples, seed, log_likelihood=keep_log_likelihood
+            )
+            chain_method = "iid"
+        else:
+            chain_method = _chain_method(num_chains, jax.local_devices())
+            # a Gaussian likelihood through X'X when n > p: each gradient O(p²) instead of O(np)
+            rewritten = with_sufficient_statistics(model, args, model_kwargs)
+            nuts_args, nuts_kwargs = rewritten if rewritten is not None else (args, model_kwargs)
+            chains, stats, loglik = _sample_nuts(
+                model,
+                nuts_args,
+                nuts_kwargs,
+                num_chains=num_chains,
+                num_warmup=num_warmup,
+                num_samples=num_samples,
+                seed=seed,
+                chain_method=chain_method,
+                progress_bar=_progress_enabled(progress_bar),
+                target_accept_prob=float(target_accept_prob),
+                max_tree_depth=max_tree_depth,
+                log_likelihood=keep_log_likelihood,
+            )
+            _check_draws_were_made(chains, info.latent)
     posterior = {name: chains[name] for name in info.latent + info.deterministic if name in chains}
     coords = {"features": list(feature_names)} if feature_names is not None else {}
     idata = az.from_dict(
         posterior=posterior,
         sample_stats=stats,
-        log_likelihood=loglik if log_likelihood else None,
+        log_likelihood=loglik if keep_log_likelihood else None,
         observed_data=info.observed,
         coords=coords,
         dims=info.dims,
@@ -270,8 +334,9 @@ def sample_posterior(
     if exact is None:
         num_saturated = int(np.sum(stats["n_steps"] >= 2**max_tree_depth - 1))
         _warn_if_unreliable(
-            diagnostics, num_divergent, num_chains, num_chains * num_samples,
+            diagnostics, num_divergent, num_chains, num_samples,
             num_saturated=num_saturated, max_tree_depth=max_tree_depth,
+            stuck=_stuck_chains(chains, info.latent),
         )  # fmt: skip
     samples = {
         name: jax.device_put(np.reshape(value, (-1, *np.shape(value)[2:])))
@@ -301,6 +366,29 @@ def _check_count(value: Any, name: str, *, minimum: int) -> int:
         allowed = "a positive integer" if minimum == 1 else "a non-negative integer"
         raise ValueError(f"{name} must be {allowed}; got {value!r}.")
     return int(value)
+
+
+def _keep_log_likelihood(
+    log_likelihood: bool | str, observed: Mapping[str, np.ndarray], num_chains: int, draws: int
+) -> bool:
+    """Apply the ``log_likelihood`` rule (see :func:`sample_posterior`); warn when it skips."""
+    if isinstance(log_likelihood, bool):
+        return log_likelihood
+    num_obs = sum(int(np.size(value)) for value in observed.values())
+    size = num_obs * num_chains * draws * np.dtype(float).itemsize
+    if size <= LOG_LIKELIHOOD_BUDGET_BYTES:
+        return True
+    warnings.warn(
+        f"the pointwise log-likelihood was left out: {num_obs} observations x {num_chains} "
+        f"chains x {draws} draws x 8 bytes = {size / 2**20:.0f} MiB, more than "
+        f"log_likelihood='auto' keeps ({LOG_LIKELIHOOD_BUDGET_BYTES / 2**20:.0f} MiB), so idata "
+        "has no log_likelihood group and arviz.loo / arviz.waic cannot run on it. Pass "
+        "log_likelihood=True to keep it anyway (or sample fewer draws), log_likelihood=False to "
+        "skip it without this warning.",
+        LogLikelihoodWarning,
+        stacklevel=3,
+    )
+    return False
 
 
 def _chain_method(num_chains: int, devices: Sequence[jax.Device]) -> str:
@@ -440,8 +528,11 @@ def _exact_spec(model: Callable[..., Any], args: tuple, kwargs: dict[str, Any]) 
     )
 
 
+_EXACT_BLOCK_NUMBERS = 2**22  # residuals per block of draws when the pointwise terms are not kept
+
+
 def _sample_exact(
-    spec: _ExactSpec, num_chains: int, num_samples: int, seed: int
+    spec: _ExactSpec, num_chains: int, num_samples: int, seed: int, *, log_likelihood: bool
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray]]:
     Z, y, sigma = spec.design, spec.y, spec.sigma
     precision = Z.T @ Z / sigma**2 + np.diag(spec.prior_precision)
@@ -451,8 +542,19 @@ def _sample_exact(
     noise = np.random.default_rng(seed).standard_normal((num_chains, num_samples, Z.shape[1]))
     # w = mean + L^{-T} e has covariance L^{-T} L^{-1} = precision^{-1}
     draws = mean + np.linalg.solve(chol.T, noise[..., None])[..., 0]
-    resid = (y - draws @ Z.T) / sigma
-    loglik = -0.5 * resid**2 - math.log(sigma) - 0.5 * math.log(2.0 * math.pi)
+
+    def pointwise(block: np.ndarray) -> np.ndarray:
+        resid = (y - block @ Z.T) / sigma
+        return -0.5 * resid**2 - math.log(sigma) - 0.5 * math.log(2.0 * math.pi)
+
+    if log_likelihood:
+        loglik = {"y": pointwise(draws)}
+        total_loglik = loglik["y"].sum(-1)
+    else:  # the log density summed over observations, O(block x n) memory at a time
+        flat = draws.reshape(-1, draws.shape[-1])
+        block = max(_EXACT_BLOCK_NUMBERS // max(len(y), 1), 1)
+        sums = [pointwise(flat[i : i + block]).sum(-1) for i in range(0, len(flat), block)]
+        loglik, total_loglik = {}, np.concatenate(sums).reshape(draws.shape[:-1])
     coef = draws[..., 1:] if spec.intercept else draws
     prior_mean, prior_precision = (
         (spec.prior_mean[1:], spec.prior_precision[1:])
@@ -469,9 +571,9 @@ def _sample_exact(
         chains["intercept"] = draws[..., 0]
     stats = {
         "diverging": np.zeros((num_chains, num_samples), dtype=bool),
-        "lp": loglik.sum(-1) + log_prior,
+        "lp": total_loglik + log_prior,
     }
-    return chains, stats, {"y": loglik}
+    return chains, stats, loglik
 
 
 # ---------------------------------------------------------------------------------------------
@@ -479,13 +581,43 @@ def _sample_exact(
 
 
 _PROGRAMS = ProgramCache(size=16)
-_progress: list[Any] = []  # the live tqdm bar of the running program, read by the host callback
 # XLA's CPU fusion emitters (its default) take about twice as long to compile NUTS's many small
 # loops and branches as its classic emitters. On small data both run equally fast, so the compile
 # time is what counts; on large data the fusion emitters run 5-15% faster (logistic model,
 # n * p >= 4e4), which pays back their compile time over long or repeated runs.
 _CLASSIC_EMITTERS = {"xla_cpu_use_fusion_emitters": False}
 _CLASSIC_EMITTERS_MAX_DATA = 2**15  # numbers in the traced model arguments
+
+
+class _ChunkPolicy(NamedTuple):
+    """How many NUTS steps each call of the compiled ``advance`` program runs.
+
+    Python sees a Ctrl-C only between calls, so a call should last about ``seconds``. The first
+    chunk is ``first`` steps (its call also compiles); each next one is sized from the measured
+    speed of the last, growing at most ``growth``-fold (warmup's first steps are the slowest).
+    """
+
+    first: int
+    seconds: float
+    growth: int
+
+
+# 0.2 s keeps Ctrl-C prompt and costs < 0.1% in dispatch (each call returns in ~50 us).
+_CHUNKS = _ChunkPolicy(first=1, seconds=0.2, growth=4)
+
+
+class _NutsProgram(NamedTuple):
+    """The jitted pieces of one NUTS run, built once per model structure and sampler settings.
+
+    Every input and output has a leading chain axis. ``advance`` runs steps ``start..stop-1`` of
+    one chain (``"sequential"``) or of all chains at once; ``start``, ``stop`` and ``chain`` are
+    traced, so every chunk of every run reuses one compiled program.
+    """
+
+    init: Callable[..., Any]  # (seed, traced) -> (states, buffers, valid)
+    advance: Callable[..., Any]  # (states, buffers, chain, start, stop, traced) -> same two
+    finish: Callable[..., Any]  # (z buffer, traced) -> (samples, {})
+    finish_with_log_likelihood: Callable[..., Any]  # (z buffer, traced) -> (samples, loglik)
 
 
 @cache
@@ -498,11 +630,15 @@ def _classic_emitters() -> dict[str, Any]:
     return _CLASSIC_EMITTERS
 
 
-def _progress_tick(step: Array) -> None:
-    """Move the bar forward to ``step + 1`` steps (parallel chains tick in any order)."""
-    if _progress:
-        bar = _progress[0]
-        bar.update(max(int(step) + 1 - bar.n, 0))
+def _step_stats(state: Any) -> dict[str, Array]:
+    return {
+        "diverging": state.diverging,
+        "lp": -state.potential_energy,
+        "energy": state.energy,
+        "n_steps": state.num_steps,
+        "acceptance_rate": state.accept_prob,
+        "step_size": state.adapt_state.step_size,
+    }
 
 
 def _build_program(
@@ -513,89 +649,137 @@ def _build_program(
     num_warmup: int,
     num_samples: int,
     chain_method: str,
-    progress_bar: bool,
     target_accept_prob: float,
     max_tree_depth: int,
-    log_likelihood: bool,
     classic_emitters: bool,
-) -> Callable[..., Any]:
-    """Return the jitted ``program(seed, traced_leaves) -> (samples, stats, loglik)``.
-
-    Every output has a leading chain axis.
-    """
+) -> _NutsProgram:
+    """Return the jitted :class:`_NutsProgram` pieces (compiled on their first call)."""
     total = num_warmup + num_samples
-    report_every = max(total // 50, 1)
+    # one kernel object for all pieces: init sets the (untraced) warmup schedule that sample uses
+    kernel = NUTS(model, target_accept_prob=target_accept_prob, max_tree_depth=max_tree_depth)
 
-    def run_chain(
-        rng_key: Array, steps_before: Array | int, traced_leaves: list[Any]
-    ) -> tuple[dict, dict, dict]:
-        """One chain, unbatched; ``steps_before`` counts the steps of the chains run before it."""
+    def init_chain(rng_key: Array, traced_leaves: list[Any]) -> tuple[Any, Any, Array]:
         args, kwargs = structure.merge(traced_leaves)
-        kernel = NUTS(model, target_accept_prob=target_accept_prob, max_tree_depth=max_tree_depth)
         state = kernel.init(rng_key, num_warmup, model_args=args, model_kwargs=kwargs)
+        # NumPyro's own test of an initial point (numpyro.infer.util.find_valid_initial_params)
+        valid = jnp.isfinite(state.potential_energy)
+        for grad in jax.tree.leaves(state.z_grad):
+            valid &= jnp.all(jnp.isfinite(grad))
+        # the draws of warmup and sampling; warmup's are dropped by finish
+        buffers = jax.tree.map(
+            lambda x: jnp.zeros((total, *jnp.shape(x)), jnp.result_type(x)),
+            (state.z, _step_stats(state)),
+        )
+        return state, buffers, valid
 
-        def step(state: Any, i: Array) -> tuple[Any, Any]:
-            if progress_bar:
-                jax.lax.cond(
-                    i % report_every == 0,
-                    lambda: jax.debug.callback(_progress_tick, steps_before + i),
-                    lambda: None,
-                )
+    def advance_chain(
+        state: Any, buffers: Any, start: Array, stop: Array, traced_leaves: list[Any]
+    ) -> tuple[Any, Any]:
+        args, kwargs = structure.merge(traced_leaves)
+
+        def step(i: Array, carry: tuple[Any, Any]) -> tuple[Any, Any]:
+            state, buffers = carry
             state = kernel.sample(state, args, kwargs)
-            stats = {
-                "diverging": state.diverging,
-                "lp": -state.potential_energy,
-                "energy": state.energy,
-                "n_steps": state.num_steps,
-                "acceptance_rate": state.accept_prob,
-                "step_size": state.adapt_state.step_size,
-            }
-            return state, (state.z, stats)
+            record = (state.z, _step_stats(state))
+            return state, jax.tree.map(lambda buf, x: buf.at[i].set(x), buffers, record)
 
-        # One scan over warmup and sampling (the warmup draws are dropped after): a second scan
-        # would compile the NUTS kernel twice.
-        _, (z, stats) = jax.lax.scan(step, state, jnp.arange(total))
-        z, stats = jax.tree.map(lambda x: x[num_warmup:], (z, stats))
+        return jax.lax.fori_loop(start, stop, step, (state, buffers))
+
+    def finish_chain(
+        z: Any, traced_leaves: list[Any], log_likelihood: bool
+    ) -> tuple[dict[str, Array], dict[str, Array]]:
+        args, kwargs = structure.merge(traced_leaves)
+        z = jax.tree.map(lambda x: x[num_warmup:], z)
         samples = jax.vmap(kernel.postprocess_fn(args, kwargs))(z)
+        if not log_likelihood:
+            return samples, {}
         # pointwise terms need the per-observation likelihood, not the sufficient statistics
         ll_kwargs = {k: v for k, v in kwargs.items() if k != "sufficient_statistics"}
-        loglik = (
-            pointwise_log_likelihood(model, samples, *args, parallel=True, **ll_kwargs)
-            if log_likelihood
-            else {}
-        )
-        return samples, stats, loglik
+        return samples, pointwise_log_likelihood(model, samples, *args, parallel=True, **ll_kwargs)
 
-    # Parallel and sequential chains both call run_chain unbatched, so a chain draws the same
+    # Parallel and sequential chains run the same unbatched chain, so a chain draws the same
     # numbers in both modes; batching it with vmap ("vectorized") doubles tracing and compiling.
     if chain_method == "parallel":
-
-        def one_chain(rng_keys: Array, traced_leaves: list[Any]) -> tuple[dict, dict, dict]:
-            draws = run_chain(rng_keys[0], 0, traced_leaves)
-            return jax.tree.map(lambda x: x[None], draws)
-
         mesh = Mesh(np.array(jax.local_devices()[:num_chains]), ("chains",))
-        chains = jax.shard_map(
-            one_chain,
-            mesh=mesh,
-            in_specs=(PartitionSpec("chains"), PartitionSpec()),
-            out_specs=PartitionSpec("chains"),
-            check_vma=False,
-        )
+        chains, replicated = PartitionSpec("chains"), PartitionSpec()
+
+        def per_device(fn: Callable[..., Any], batched: int) -> Callable[..., Any]:
+            """``fn`` on each device's chain: the first ``batched`` inputs carry a chain axis."""
+
+            def one_chain(*inputs: Any) -> Any:
+                unbatched = jax.tree.map(lambda x: x[0], inputs[:batched])
+                return jax.tree.map(lambda x: x[None], fn(*unbatched, *inputs[batched:]))
+
+            def sharded(*inputs: Any) -> Any:
+                specs = (chains,) * batched + (replicated,) * (len(inputs) - batched)
+                return jax.shard_map(
+                    one_chain, mesh=mesh, in_specs=specs, out_specs=chains, check_vma=False
+                )(*inputs)
+
+            return sharded
+
+        init_chains = per_device(init_chain, 1)
+        advance_all = per_device(advance_chain, 2)
+
+        def advance(states: Any, buffers: Any, chain: Array, *rest: Any) -> tuple[Any, Any]:
+            return advance_all(states, buffers, *rest)
+
+        def finish_chains(z: Any, traced_leaves: list[Any], log_likelihood: bool) -> Any:
+            return per_device(partial(finish_chain, log_likelihood=log_likelihood), 1)(
+                z, traced_leaves
+            )
     elif chain_method == "sequential":
 
-        def chains(rng_keys: Array, traced_leaves: list[Any]) -> tuple[dict, dict, dict]:
-            def chain(key_and_steps: tuple[Array, Array]) -> tuple[dict, dict, dict]:
-                return run_chain(*key_and_steps, traced_leaves)
+        def init_chains(rng_keys: Array, traced_leaves: list[Any]) -> Any:
+            return jax.lax.map(lambda key: init_chain(key, traced_leaves), rng_keys)
 
-            return jax.lax.map(chain, (rng_keys, total * jnp.arange(num_chains)))
+        def advance(states: Any, buffers: Any, chain: Array, *rest: Any) -> tuple[Any, Any]:
+            def take(tree: Any) -> Any:
+                return jax.tree.map(
+                    lambda x: jax.lax.dynamic_index_in_dim(x, chain, 0, False), tree
+                )
+
+            def put(tree: Any, new: Any) -> Any:
+                return jax.tree.map(
+                    lambda x, v: jax.lax.dynamic_update_index_in_dim(x, v, chain, 0), tree, new
+                )
+
+            state, chain_buffers = advance_chain(take(states), take(buffers), *rest)
+            return put(states, state), put(buffers, chain_buffers)
+
+        def finish_chains(z: Any, traced_leaves: list[Any], log_likelihood: bool) -> Any:
+            return jax.lax.map(lambda zc: finish_chain(zc, traced_leaves, log_likelihood), z)
     else:
-        chains = jax.vmap(lambda key, leaves: run_chain(key, 0, leaves), in_axes=(0, None))
+        init_chains = jax.vmap(init_chain, in_axes=(0, None))
+        advance_all = jax.vmap(advance_chain, in_axes=(0, 0, None, None, None))
 
-    def program(seed: Array, traced_leaves: list[Any]) -> tuple[dict, dict, dict]:
-        return chains(jax.random.split(jax.random.key(seed), num_chains), traced_leaves)
+        def advance(states: Any, buffers: Any, chain: Array, *rest: Any) -> tuple[Any, Any]:
+            return advance_all(states, buffers, *rest)
 
-    return jax.jit(program, compiler_options=_classic_emitters() if classic_emitters else None)
+        def finish_chains(z: Any, traced_leaves: list[Any], log_likelihood: bool) -> Any:
+            return jax.vmap(finish_chain, in_axes=(0, None, None))(z, traced_leaves, log_likelihood)
+
+    def init(seed: Array, traced_leaves: list[Any]) -> tuple[Any, Any, Array]:
+        return init_chains(jax.random.split(jax.random.key(seed), num_chains), traced_leaves)
+
+    options = _classic_emitters() if classic_emitters else None
+    return _NutsProgram(
+        init=jax.jit(init, compiler_options=options),
+        # the state and the draws so far are updated in place
+        advance=jax.jit(advance, donate_argnums=(0, 1), compiler_options=options),
+        finish=jax.jit(partial(finish_chains, log_likelihood=False), compiler_options=options),
+        finish_with_log_likelihood=jax.jit(
+            partial(finish_chains, log_likelihood=True), compiler_options=options
+        ),
+    )
+
+
+def _next_chunk(steps: int, elapsed: float) -> int:
+    """Return the steps of the next ``advance`` call, after ``steps`` took ``elapsed`` s."""
+    policy = _CHUNKS
+    if elapsed <= 0.0:
+        return steps * policy.growth
+    return int(min(max(steps * policy.seconds / elapsed, 1), steps * policy.growth))
 
 
 def _sample_nuts(
@@ -620,30 +804,61 @@ def _sample_nuts(
         "num_warmup": num_warmup,
         "num_samples": num_samples,
         "chain_method": chain_method,
-        "progress_bar": progress_bar,
         "target_accept_prob": target_accept_prob,
         "max_tree_depth": max_tree_depth,
-        "log_likelihood": log_likelihood,
         "classic_emitters": data_size <= _CLASSIC_EMITTERS_MAX_DATA,
     }
     # the structure only: the cached program must not keep this call's data alive
     structure = split._replace(traced=[])
     build = partial(_build_program, model, structure, **settings)
     program, _ = _PROGRAMS.get((model, *split.key, tuple(settings.items())), build)
+    if chain_method == "parallel":  # the data on every device once, not once per chunk
+        mesh = Mesh(np.array(jax.local_devices()[:num_chains]), ("chains",))
+        traced = jax.device_put(split.traced, NamedSharding(mesh, PartitionSpec()))
+    else:
+        traced = jax.device_put(split.traced)
 
+    states, buffers, valid = program.init(np.int64(seed), traced)
+    invalid = np.flatnonzero(~np.asarray(valid)).tolist()
+    if invalid:
+        raise ValueError(
+            f"Cannot find valid initial parameters for chain(s) {invalid}: the model's log "
+            "density (or its gradient) is not finite at any of 100 random starting points "
+            "(uniform in (-2, 2) on the unconstrained scale). Check that the data lie in the "
+            "likelihood's support (0/1 labels, counts >= 0), that the data have no NaN or inf, "
+            "that the priors' parameters are valid, and that numpyro.factor terms are finite; "
+            "numpyro.infer.util.log_density evaluates the model at a point of your choice."
+        )
+    total = num_warmup + num_samples
+    sequential = chain_method == "sequential"
+    bar = None
     if progress_bar:
         from tqdm.auto import tqdm
 
         # sequential chains count on from one another; parallel and batched ones step together
-        steps = (num_warmup + num_samples) * (num_chains if chain_method == "sequential" else 1)
-        _progress.append(tqdm(total=steps, desc="NUTS", unit="step"))
+        bar = tqdm(total=total * (num_chains if sequential else 1), desc="NUTS", unit="step")
     try:
-        samples, stats, loglik = jax.device_get(program(np.int64(seed), split.traced))
-        for bar in _progress:  # the program ticks every report_every steps, not at the last
-            bar.update(bar.total - bar.n)
+        steps = _CHUNKS.first
+        for chain in range(num_chains) if sequential else (0,):
+            start = 0
+            while start < total:
+                stop = min(start + steps, total)
+                began = time.perf_counter()
+                states, buffers = program.advance(
+                    states, buffers, np.int32(chain), np.int32(start), np.int32(stop), traced
+                )
+                # wait here, where Python can raise KeyboardInterrupt, not in the final copy
+                jax.block_until_ready(states)
+                steps = _next_chunk(stop - start, time.perf_counter() - began)
+                if bar is not None:
+                    bar.update(stop - start)
+                start = stop
     finally:
-        while _progress:
-            _progress.pop().close()
+        if bar is not None:
+            bar.close()
+    finish = program.finish_with_log_likelihood if log_likelihood else program.finish
+    samples, loglik = jax.device_get(finish(buffers[0], traced))
+    stats = {name: value[:, num_warmup:] for name, value in jax.device_get(buffers[1]).items()}
     return samples, stats, loglik
 
 
@@ -717,15 +932,50 @@ def _diagnostics(idata: az.InferenceData, latent: tuple[str, ...]) -> pd.DataFra
     return pd.DataFrame(values, index=labels, dtype=float)
 
 
+def _check_draws_were_made(chains: Mapping[str, np.ndarray], latent: tuple[str, ...]) -> None:
+    """Refuse NUTS draws that are not finite (the sampler went where the density is not)."""
+    bad = [name for name in latent if not np.all(np.isfinite(chains[name]))]
+    if bad:
+        raise ValueError(
+            f"NUTS produced non-finite draws of {', '.join(bad)}: the model's log density is "
+            "NaN or inf where the sampler went. Check the model for values outside a "
+            "distribution's support and for overflow (e.g. exp of a large linear predictor); "
+            "rescale the data or tighten the priors."
+        )
+
+
+def _stuck_chains(chains: Mapping[str, np.ndarray], latent: tuple[str, ...]) -> list[int]:
+    """Chains whose draws are all one point (every transition rejected or divergent)."""
+    num_chains, num_samples = np.shape(chains[latent[0]])[:2]
+    if num_samples < _STUCK_MIN_DRAWS:
+        return []
+    return [
+        chain
+        for chain in range(num_chains)
+        if all(np.all(chains[name][chain] == chains[name][chain, :1]) for name in latent)
+    ]
+
+
 def _warn_if_unreliable(
     diagnostics: pd.DataFrame,
     num_divergent: int,
     num_chains: int,
-    num_draws: int,
+    num_samples: int,
     *,
     num_saturated: int = 0,
     max_tree_depth: int = 10,
+    stuck: Sequence[int] = (),
 ) -> None:
+    num_draws = num_chains * num_samples
+    if stuck:
+        warnings.warn(
+            f"NUTS chain(s) {list(stuck)} never moved: all {num_samples} draws are one point "
+            "(every transition was rejected or divergent), so they are not posterior draws. "
+            "Lengthen num_warmup (the step size adapted badly), raise target_accept_prob, or "
+            "check that the log density is finite around the starting point.",
+            SamplingWarning,
+            stacklevel=3,
+        )
     if num_saturated > 0:
         warnings.warn(
             f"NUTS reached the maximum tree depth (max_tree_depth={max_tree_depth}) in "
@@ -743,6 +993,7 @@ def _warn_if_unreliable(
             SamplingWarning,
             stacklevel=3,
         )
+    _warn_if_not_computed(diagnostics, num_chains, num_samples)
     high_rhat = diagnostics.index[diagnostics["r_hat"] > _RHAT_MAX].tolist()
     if high_rhat:
         warnings.warn(
@@ -764,4 +1015,34 @@ def _warn_if_unreliable(
             "probabilities are unreliable. Increase num_samples (or num_chains).",
             SamplingWarning,
             stacklevel=3,
+        )
+
+
+def _warn_if_not_computed(diagnostics: pd.DataFrame, num_chains: int, num_samples: int) -> None:
+    """Warn when R-hat or ESS is NaN: nothing then says whether the draws can be trusted."""
+    if num_samples < _ARVIZ_MIN_DRAWS:
+        warnings.warn(
+            f"R-hat and effective sample size cannot be computed from {num_samples} draws per "
+            f"chain (ArviZ needs at least {_ARVIZ_MIN_DRAWS}), so nothing checks that the "
+            "chains converged. Increase num_samples (e.g. 1000).",
+            SamplingWarning,
+            stacklevel=4,
+        )
+        return
+    if num_chains == 1:
+        warnings.warn(
+            "R-hat cannot be computed from one chain (it compares chains), so nothing checks "
+            "that the sampler converged to one posterior. Run num_chains=2 or more.",
+            SamplingWarning,
+            stacklevel=4,
+        )
+    columns = ["ess_bulk", "ess_tail"] + (["r_hat"] if num_chains > 1 else [])
+    missing = diagnostics.index[diagnostics[columns].isna().any(axis=1)].tolist()
+    if missing:
+        warnings.warn(
+            f"R-hat or effective sample size is NaN for {', '.join(missing)}: their draws have "
+            "no variance within a chain, so their convergence cannot be checked. Check that "
+            "these sites are meant to be random, and inspect post.idata with arviz.plot_trace.",
+            SamplingWarning,
+            stacklevel=4,
         )

@@ -289,3 +289,34 @@ def test_convert_bad_input_exits_2_with_one_line(capsys, argv, message):
     err = capsys.readouterr().err
     assert message in err
     assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("switch", "passed"),
+    [([], "auto"), (["--log-likelihood"], True), (["--no-log-likelihood"], False)],
+)
+def test_fit_log_likelihood_switch(diabetes_csv, monkeypatch, capsys, switch, passed):
+    """The switch reaches sample_posterior; the posterior it returns has the group or not."""
+    from bayesreg import sample
+
+    real, seen = sample.sample_posterior, []
+
+    def spy(*args, **kwargs):
+        seen.append(real(*args, **kwargs))
+        return seen[-1]
+
+    monkeypatch.setattr(sample, "sample_posterior", spy)
+    argv = ["fit", str(diabetes_csv), "--target", "y", "--prior", "gaussian", "--scale", "50",
+            "--sigma", "54", "--samples", "20", "--chains", "2", *switch]  # fmt: skip
+    assert main(argv) == 0
+    capsys.readouterr()
+    (post,) = seen
+    # the exact sampler here: 442 x 2 x 20 x 8 bytes is far below the budget, so "auto" keeps it
+    assert ("log_likelihood" in post.idata.groups()) is (passed is not False)
+    if passed is True or passed == "auto":
+        assert post.idata.log_likelihood["y"].shape == (2, 20, N)
+
+
+def test_log_likelihood_switch_in_help(capsys):
+    assert main(["fit", "--help"]) == 0
+    assert "--log-likelihood, --no-log-likelihood" in capsys.readouterr().out
