@@ -130,6 +130,14 @@ def test_cli_fit_refuses_formula_attacks(workdir, capsys, formula, piece):
     assert files_in(workdir) == ["d.csv"]
 
 
+def test_backquoted_code_is_only_a_column_name(workdir, frame):
+    code = "__import__('os').system('touch F')"
+    with pytest.raises(ValueError, match="not columns of the data") as refused:
+        design_from_formula(f"y ~ `{code}` + x", frame)
+    assert repr([code]) in str(refused.value)
+    assert files_in(workdir) == ["d.csv"]
+
+
 def test_unknown_names_inside_transforms_are_named(frame):
     with pytest.raises(ValueError, match=r"names \['q'\], not columns of the data \(in 'log\(q\)'"):
         design_from_formula("y ~ log(q)", frame)
