@@ -528,7 +528,7 @@ def _check_formula(formula: str, columns: Sequence[str]) -> tuple[set[str], set[
     """
     known = set(columns)
     tokens = _tokenize(formula, known)
-    tildes = [k for k, token in enumerate(tokens) if token[:2] == ("op", "~")]
+    tildes = [k for k, token in enumerate(tokens) if token.kind == "op" and token.text == "~"]
     if len(tildes) != 1:
         raise ValueError(
             f"cannot parse formula {formula!r}: it needs exactly one '~' between the response "
@@ -711,7 +711,7 @@ class _CallChecker:
         if name in self.known:
             self.columns.add(name)
             return
-        if name.startswith("__") or "__" in name:
+        if "__" in name:
             raise self.refuse(node, "dunder names are not allowed")
         raise ValueError(
             f"formula {self.formula!r} names [{name!r}], not columns of the data (in "
