@@ -1360,8 +1360,11 @@ def _check_fitted(fitted: dict[str, Any], cls: type) -> None:
         )
     if "prior_" in fitted and not isinstance(fitted["prior_"], dist.Distribution):
         raise _SchemaError("fitted['prior_']", fitted["prior_"], "a distribution")
-    if "sigma_" in fitted:
-        _check_float(fitted["sigma_"], "fitted['sigma_']", finite=True, minimum=0.0)
+    sigma = fitted.get("sigma_")
+    if sigma is not None and not (
+        isinstance(sigma, int | float) and not isinstance(sigma, bool) and 0 < sigma < math.inf
+    ):
+        raise _SchemaError("fitted['sigma_']", sigma, "a finite number > 0")
     fit = fitted.get("map_")
     if fit is not None:
         if not isinstance(fit, MapResult):
