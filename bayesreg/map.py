@@ -277,8 +277,8 @@ def _prior_location(site: dict, l1: bool) -> Array:
     if l1:
         return jnp.broadcast_to(base.loc, shape).astype(jnp.result_type(float))
     candidates = []
-    if fn.support is dist.constraints.real or fn.support is dist.constraints.real_vector:
-        candidates.append(lambda: base.loc)
+    if base.support is dist.constraints.real or base.support is dist.constraints.real_vector:
+        candidates.append(lambda: base.loc)  # a location family: its centre, mean or not
     candidates.append(lambda: fn.mean)
     for candidate in candidates:
         try:
@@ -825,14 +825,17 @@ def map_estimate(
         the same shapes reuse the compiled solver; ints, bools, strings and other objects are
         static. NaN/inf or non-numeric arrays raise. The keyword names below are reserved.
     tol : float, optional
-        Tolerance on the relative optimality certificate; default ``1e-10`` in float64 and
+        Tolerance on the scale-free optimality certificate (module docstring; unchanged by the
+        units of the columns of ``X`` or of the objective); default ``1e-10`` in float64 and
         ``1e-4`` in float32.
     max_iter : int
         Maximum proximal-gradient iterations.
     init_params : dict, optional
-        Starting values (constrained space) for some latent sites; the others start at the
-        Laplace location, or at the median of 15 prior draws (0 in the unconstrained space for
-        improper priors).
+        Starting values (constrained space) for some latent sites; the others start at the prior
+        location, deterministically: the ``loc`` of a real location family (Normal, Laplace,
+        Cauchy, Student-t, ...), else the prior mean where it is finite (HalfNormal, Gamma,
+        Dirichlet, ...), else 0 in the unconstrained space (improper priors, Cauchy means); all
+        of them at 0 in the unconstrained space if the density is not finite there.
     dtype : {"float64", "float32"}
         Precision of the solve. float32 is faster and less exact (use a looser ``tol``).
     newton_max_dim : int
@@ -843,15 +846,27 @@ def map_estimate(
     -------
     MapResult
         ``params``, ``objective``, ``num_iter``, ``converged``, ``optimality``. A
-        :class:`ConvergenceWarning` is issued when the certificate misses the tolerance.
+        :class:`ConvergenceWarning` is issued when the certificate misses the tolerance, a
+        :class:`NoFiniteMapWarning` when the objective still decreases beyond the solver's
+        point (no finite MAP: e.g. a flat prior on separable classes; use a proper prior).
 
     Raises
     ------
     ValueError
         Bad data (NaN/inf, shapes), invalid distribution parameters, no latent sites, discrete
-        latent sites, Laplace parameters that depend on other latent sites, non-finite objective.
+        latent sites, Laplace parameters that depend on other latent sites, a log density that
+        is not finite at the start (prior location and 0 in the unconstrained space both tried).
+    FloatingPointError
+        The gradient or density is not finite at the points the solver reached, however short
+        the step.
     TypeError
         Non-numeric data.
+
+    Notes
+    -----
+    Thread-safe: concurrent calls (and calls concurrent with :func:`map_path`) are safe and run
+    one at a time, because NumPyro's effect-handler stack is process-wide; the whole call holds
+    ``bayesreg._compile.MODEL_LOCK``.
 
     Examples
     --------
@@ -1098,7 +1113,15 @@ def map_path(
     -------
     MapPath
         Parameters with a leading axis over the path; ``result[i]`` is the :class:`MapResult` of
-        point ``i``. One :class:`ConvergenceWarning` names the points that missed the tolerance.
+        point ``i``. One :class:`ConvergenceWarning` names the points that missed the tolerance;
+        one :class:`NoFiniteMapWarning` the points without a finite MAP (optimality ``inf``).
+
+    Notes
+    -----
+    Every point is held to :func:`map_estimate`'s scale-free certificate, with the curvature and
+    gradient scales taken at the default start, so a warm start changes nothing but the work.
+    Thread-safe like :func:`map_estimate`: the whole call holds ``bayesreg._compile.MODEL_LOCK``,
+    so concurrent calls run one at a time.
 
     Examples
     --------
