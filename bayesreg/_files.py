@@ -18,7 +18,9 @@ How the temporary file is made
 On Linux (a kernel and file system with ``O_TMPFILE``: ext4, xfs, btrfs, tmpfs, ...) the data
 goes into an *unnamed* file in the target directory, so a writer killed by ``SIGKILL`` (which no
 Python cleanup can catch) or a power cut leaves nothing behind: the kernel frees the file. On
-success it is given a name with ``os.link("/proc/self/fd/N", name)``: directly ``path`` when
+success it is given a name with ``linkat("/proc/self/fd/N", name, AT_SYMLINK_FOLLOW)`` (Python's
+``os.link`` with ``dst_dir_fd`` and ``follow_symlinks=True``; a plain ``link()`` would try to
+link the ``/proc`` entry itself and fail with ``EXDEV``): directly ``path`` when
 ``path`` does not exist yet (nothing to replace, no window at all), otherwise a unique hidden
 name ``.<name>.<random>.tmp`` that is at once renamed over ``path`` (``os.replace``), so only a
 kill in the microseconds between that link and that rename leaves a temporary behind.
