@@ -526,7 +526,7 @@ def evil_module(tmp_path, monkeypatch):
 ATTACKS = ["builtins:exec", "os:system", "module"]
 
 
-@pytest.mark.parametrize("target", ATTACKS)
+@pytest.mark.parametrize("target", [*ATTACKS, "bayesreg.models:np.save"])
 def test_map_file_naming_code_loads_without_it_and_refit_runs_nothing(
     tmp_path, saved, target, evil_module
 ):
