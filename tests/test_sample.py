@@ -212,17 +212,6 @@ def test_auto_chooses_exact_only_when_it_applies(gaussian_problem):
         )  # fmt: skip
 
 
-def test_laplace_posterior_has_no_zeros(laplace_problem, laplace_posterior):
-    lasso = laplace_problem["lasso"]
-    zero = lasso.coef_ == 0.0
-    assert zero.sum() >= 2  # the MAP (sklearn's lasso at alpha = sigma²/(n b)) is sparse
-    draws = np.asarray(laplace_posterior.samples["coef"])
-    assert np.count_nonzero(draws == 0.0) == 0  # no posterior draw is exactly zero
-    medians = np.median(draws, axis=0)
-    assert np.all(medians[zero] != 0.0)
-    assert laplace_posterior.num_divergent == 0
-
-
 def funnel():
     v = numpyro.sample("v", dist.Normal(0.0, 3.0))
     numpyro.sample("x", dist.Normal(0.0, jnp.exp(v / 2.0)))
@@ -441,7 +430,7 @@ def test_progress_bar_default(monkeypatch):
 
 
 # ---------------------------------------------------------------------------------------------
-# slow: progress bar, parallel chains on simulated devices, simulation-based calibration
+# slow: progress bar, parallel chains on simulated devices (calibration: test_calibration.py)
 
 
 @pytest.mark.slow
@@ -508,45 +497,6 @@ def test_parallel_chains_on_simulated_devices(gaussian_problem, gaussian_nuts, t
     mcse = np.r_[out["mcse"][-1], out["mcse"][:-1]]  # diagnostics rows: coef..., intercept
     z = (out["draws"].mean(0) - d["mean"]) / mcse
     assert np.all(np.abs(z) < Z_MAX), z
-
-
-@pytest.mark.slow
-def test_simulation_based_calibration():
-    """SBC (Talts et al. 2018): Laplace prior, HalfNormal sigma, no intercept, n = 5, p = 2.
-
-    For each of 400 replicates, draw (coef, sigma) from the prior and y given them, sample the
-    posterior (1 chain, 200 warmup, 400 draws thinned by 4 to 99 nearly independent draws) and
-    record the rank of the true value among the draws (0..99). Calibrated inference makes the
-    ranks uniform: in 10 bins of 10 ranks each bin expects 40; a chi-square test (9 df) at level
-    0.001 per parameter (3 parameters, family level ~0.003).
-    """
-    from scipy import stats
-
-    gen = np.random.default_rng(2018)
-    n, p, replicates, kept = 5, 2, 400, 99
-    X = gen.normal(size=(n, p))
-    ranks = {"coef[0]": [], "coef[1]": [], "sigma": []}
-    for r in range(replicates):
-        coef = gen.laplace(0.0, 1.0, size=p)
-        sigma = abs(gen.normal())
-        y = X @ coef + sigma * gen.normal(size=n)
-        with warnings.catch_warnings():
-            # a few replicates draw extreme sigma; their diagnostics are part of what SBC tests
-            warnings.simplefilter("ignore", SamplingWarning)
-            post = sample_posterior(
-                models.linear, X, y, prior=models.laplace(1.0), sigma=dist.HalfNormal(1.0),
-                intercept=False, num_chains=1, num_warmup=200, num_samples=400, seed=r,
-            )  # fmt: skip
-        draws_coef = np.asarray(post.samples["coef"])[::4][:kept]
-        draws_sigma = np.asarray(post.samples["sigma"])[::4][:kept]
-        for j in range(p):
-            ranks[f"coef[{j}]"].append(int(np.sum(draws_coef[:, j] < coef[j])))
-        ranks["sigma"].append(int(np.sum(draws_sigma < sigma)))
-    for name, values in ranks.items():
-        counts = np.bincount(np.asarray(values) // 10, minlength=10)
-        assert counts.sum() == replicates
-        pvalue = stats.chisquare(counts).pvalue
-        assert pvalue > 1e-3, (name, counts, pvalue)
 
 
 def test_log_likelihood_can_be_left_out_for_large_data(gaussian_problem):
