@@ -294,3 +294,42 @@ def test_rescaled_columns_and_objective_give_the_same_weights(unscaled):
     scaled = br.map_estimate(linear, X, y, prior=gaussian(1e9), sigma=1e8)
     assert scaled.converged
     assert_close_per_coordinate(scaled.params["coef"], coef)
+
+
+def test_a_non_finite_start_is_retried_from_zero_in_the_unconstrained_space():
+    """Prior location 5 on columns ~ 1000: exp(X @ 5) overflows there; 0 is a fine start.
+
+    The expected MAP is scipy's (trust-exact) on the negative log density written out here, in
+    the coefficients times 1000 (columns / 1000), where it is well conditioned.
+    """
+    gen = np.random.default_rng(17)
+    n = 120
+    X = 1000.0 * gen.normal(size=(n, 2))
+    y = gen.poisson(np.exp(0.3 + X @ np.array([2e-4, -3e-4]))).astype(float)
+    fit = br.map_estimate(poisson, X, y, prior=dist.Normal(5.0, 1.0))
+    assert fit.converged
+    Z = np.column_stack([np.ones(n), X / 1000.0])  # theta = (intercept, 1000 * coef)
+
+    def negative_log_density(theta):
+        eta = Z @ theta
+        return np.sum(np.exp(eta) - y * eta) + 0.5 * np.sum((theta[1:] / 1000.0 - 5.0) ** 2)
+
+    def gradient(theta):
+        prior = np.append(0.0, (theta[1:] / 1000.0 - 5.0) / 1000.0)
+        return Z.T @ (np.exp(Z @ theta) - y) + prior
+
+    def hessian(theta):
+        return (Z.T * np.exp(Z @ theta)) @ Z + np.diag([0.0, 1e-6, 1e-6])
+
+    optimum = scipy.optimize.minimize(
+        negative_log_density,
+        np.zeros(3),
+        jac=gradient,
+        hess=hessian,
+        method="trust-exact",
+        options={"gtol": 1e-10},
+    )
+    # the Hessian is ~n in every coordinate: a gradient of 1e-8 is ~1e-10 from the optimum
+    assert np.max(np.abs(gradient(optimum.x))) <= 1e-8, optimum
+    assert_close_per_coordinate(fit.params["intercept"], optimum.x[0])
+    assert_close_per_coordinate(fit.params["coef"], optimum.x[1:] / 1000.0)
