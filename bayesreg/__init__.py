@@ -15,7 +15,14 @@ jax.config.update("jax_enable_x64", True)
 from . import data, io, models, penalty, prox  # noqa: E402
 from .compare import ShrinkagePath, compare, compare_summary, predict, shrinkage_path  # noqa: E402
 from .data import design_from_formula, load_csv  # noqa: E402
-from .map import ConvergenceWarning, MapPath, MapResult, map_estimate, map_path  # noqa: E402
+from .map import (  # noqa: E402
+    ConvergenceWarning,
+    MapPath,
+    MapResult,
+    NoFiniteMapWarning,
+    map_estimate,
+    map_path,
+)
 from .models import IdentifiabilityWarning  # noqa: E402
 from .sample import PosteriorResult, SamplingWarning, sample_posterior  # noqa: E402
 
@@ -24,6 +31,7 @@ __all__ = [
     "IdentifiabilityWarning",
     "MapPath",
     "MapResult",
+    "NoFiniteMapWarning",
     "PosteriorResult",
     "SamplingWarning",
     "ShrinkagePath",
