@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import inspect
 import math
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import jax
 import numpy as np
 
-__all__ = ["argument_names", "check_argument", "prepare_model_arguments"]
+__all__ = ["argument_names", "check_argument", "check_unique_names", "prepare_model_arguments"]
 
 
 def argument_names(model: Callable, num_args: int) -> list[str]:
@@ -119,4 +120,28 @@ def prepare_model_arguments(
     kwargs = {k: check_argument(v, k) for k, v in kwargs.items()}
     if feature_names is not None:
         feature_names = [str(f) for f in feature_names]
+        check_unique_names(feature_names, "feature_names")
     return args, kwargs, feature_names
+
+
+def check_unique_names(columns: Iterable[object], where: str) -> None:
+    """Refuse repeated column names (as text, the form feature names take).
+
+    Two columns of one name would silently become one feature label (a table keyed by name
+    loses one), or one could shadow the other in a formula, so they are refused, as
+    scikit-learn refuses them.
+
+    Raises
+    ------
+    ValueError
+        Naming each repeated name, how often it occurs, and the fix.
+    """
+    counts = Counter(str(column) for column in columns)
+    repeated = {name: count for name, count in counts.items() if count > 1}
+    if repeated:
+        listed = ", ".join(f"{name!r} ({count} times)" for name, count in repeated.items())
+        raise ValueError(
+            f"{where} has duplicate column names: {listed}; column names must be unique. "
+            "Rename or drop the repeats (e.g. df.loc[:, ~df.columns.duplicated()] keeps the "
+            "first of each)."
+        )

@@ -20,7 +20,7 @@ from . import map as _map
 from . import models
 from ._compile import MODEL_LOCK
 from ._types import ArrayLike
-from .data import _check_unique_columns
+from ._validation import check_unique_names
 from .map import MapResult
 from .sample import PosteriorResult, _scalar_items, sample_posterior
 
@@ -241,7 +241,7 @@ def predict(
     if not 0.0 < hdi_prob < 1.0:
         raise ValueError(f"hdi_prob must lie in (0, 1); got {hdi_prob!r} (e.g. 0.94).")
     if isinstance(X_new, pd.DataFrame):
-        _check_unique_columns(X_new.columns, "X_new")
+        check_unique_names(X_new.columns, "X_new")
     index = X_new.index if isinstance(X_new, pd.DataFrame) else None
     X_new = np.asarray(X_new.to_numpy() if isinstance(X_new, pd.DataFrame) else X_new, float)
     if X_new.ndim != 2:
@@ -362,7 +362,7 @@ def shrinkage_path(
     if not 0.0 < prob < 1.0:
         raise ValueError(f"prob must lie in (0, 1); got {prob!r}.")
     if isinstance(X, pd.DataFrame):
-        _check_unique_columns(X.columns, "X")
+        check_unique_names(X.columns, "X")
     names = (
         [str(c) for c in X.columns]
         if isinstance(X, pd.DataFrame)

@@ -54,8 +54,7 @@ import ast
 import csv
 import keyword
 import re
-from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -63,6 +62,7 @@ import numpy as np
 import pandas as pd
 
 from ._types import ArrayLike
+from ._validation import check_unique_names
 
 __all__ = ["design_from_formula", "design_from_frame", "least_squares_sigma", "load_csv"]
 
@@ -236,7 +236,7 @@ def load_csv(
     try:
         data = pd.read_csv(path)
         # read_csv renames a repeated header 'a' to 'a.1'; the file's own header is checked
-        _check_unique_columns(_csv_header(path), f"CSV file {str(path)!r}")
+        check_unique_names(_csv_header(path), f"CSV file {str(path)!r}")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
         detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise ValueError(
@@ -248,29 +248,6 @@ def load_csv(
 
 # ---------------------------------------------------------------------------------------------
 # internals
-
-
-def _check_unique_columns(columns: Iterable[object], where: str) -> None:
-    """Refuse repeated column names (as text, the form feature names take).
-
-    Two columns of one name would silently become one feature label (a table keyed by name
-    loses one), or one could shadow the other in a formula, so they are refused, as
-    scikit-learn refuses them.
-
-    Raises
-    ------
-    ValueError
-        Naming each repeated name, how often it occurs, and the fix.
-    """
-    counts = Counter(str(column) for column in columns)
-    repeated = {name: count for name, count in counts.items() if count > 1}
-    if repeated:
-        listed = ", ".join(f"{name!r} ({count} times)" for name, count in repeated.items())
-        raise ValueError(
-            f"{where} has duplicate column names: {listed}; column names must be unique. "
-            "Rename or drop the repeats (e.g. df.loc[:, ~df.columns.duplicated()] keeps the "
-            "first of each)."
-        )
 
 
 def _csv_header(path: Path) -> list[str]:
@@ -312,7 +289,7 @@ def _split(
 ) -> tuple[pd.DataFrame, pd.Series]:
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame; got {type(data).__name__}.")
-    _check_unique_columns(data.columns, "data")
+    check_unique_names(data.columns, "data")
     if formula is not None:
         X, y = _from_formula(formula, data, dropna=dropna, describe_rows=describe_rows)
         if target is not None and y.name != target:
@@ -402,7 +379,7 @@ def _from_formula(
         raise ValueError(
             f"formula must be a string 'response ~ terms', e.g. 'y ~ a + b'; got {formula!r}."
         )
-    _check_unique_columns(data.columns, "data")
+    check_unique_names(data.columns, "data")
     names = [c for c in data.columns if isinstance(c, str)]
     lhs_columns, rhs_columns = _check_formula(formula, names)
     used = [c for c in names if c in lhs_columns | rhs_columns]

@@ -51,7 +51,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import models, penalty
 from ._types import ArrayLike
-from .data import _check_unique_columns
+from ._validation import check_unique_names
 from .map import MapResult, map_estimate
 
 __all__ = [
@@ -317,7 +317,7 @@ class _BayesianGLM(BaseEstimator):
 
     def _validate_X(self, X: ArrayLike) -> np.ndarray:
         check_is_fitted(self, "map_")
-        _check_unique_columns(getattr(X, "columns", ()), "X")
+        check_unique_names(getattr(X, "columns", ()), "X")
         return validate_data(self, X, reset=False, dtype=np.float64)
 
     def _linear_predictor(self, X: np.ndarray) -> np.ndarray:
@@ -498,7 +498,7 @@ class BayesianLinearRegression(RegressorMixin, _BayesianGLM):
         BayesianLinearRegression
             The fitted estimator.
         """
-        _check_unique_columns(getattr(X, "columns", ()), "X")
+        check_unique_names(getattr(X, "columns", ()), "X")
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
         self._fit_map(X, y)
         sigma = self._sigma_known()
@@ -665,7 +665,7 @@ class BayesianLogisticRegression(ClassifierMixin, _BayesianGLM):
         BayesianLogisticRegression
             The fitted estimator.
         """
-        _check_unique_columns(getattr(X, "columns", ()), "X")
+        check_unique_names(getattr(X, "columns", ()), "X")
         X, y = validate_data(self, X, y, dtype=np.float64)
         check_classification_targets(y)
         classes = np.unique(y)
@@ -877,7 +877,7 @@ class BayesianPoissonRegression(RegressorMixin, _BayesianGLM):
         BayesianPoissonRegression
             The fitted estimator.
         """
-        _check_unique_columns(getattr(X, "columns", ()), "X")
+        check_unique_names(getattr(X, "columns", ()), "X")
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
         if np.any(y < 0) or np.any(y != np.round(y)):
             raise ValueError(

@@ -203,3 +203,16 @@ def test_columns_repeated_as_text_are_refused(rng):
     data = pd.DataFrame(rng.normal(size=(5, 3)), columns=["y", 1, "1"])
     with pytest.raises(ValueError, match=r"duplicate column names: '1' \(2 times\)"):
         design_from_frame(data, target="y")
+
+
+def test_repeated_feature_names_refused_by_the_solvers():
+    import bayesreg as br
+
+    X = pd.DataFrame(np.random.default_rng(0).normal(size=(20, 3)), columns=["a", "a", "b"])
+    with pytest.raises(ValueError, match=r"feature_names has duplicate column names: 'a' \(2"):
+        br.map_estimate(br.models.linear, X, np.ones(20), prior=br.models.gaussian(1.0), sigma=1.0)
+    with pytest.raises(ValueError, match=r"duplicate column names: 'x' \(2"):
+        br.sample_posterior(
+            br.models.linear, X.to_numpy(), np.ones(20), feature_names=["x", "x", "z"],
+            prior=br.models.gaussian(1.0), sigma=1.0,
+        )  # fmt: skip
