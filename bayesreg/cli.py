@@ -625,6 +625,7 @@ def _write_fit_report(
 ) -> Path:
     import matplotlib.pyplot as plt
 
+    from ._files import atomic_write
     from .compare import compare_summary
     from .plots import plot_densities, plot_forest
     from .report import markdown_table
@@ -633,7 +634,9 @@ def _write_fit_report(
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise UsageError(f"cannot create the --out folder {str(out)!r}: {error}") from None
-    map_table.to_csv(out / "map.csv")
+    # every file atomically: a reader (or a crash) never sees half a report
+    with atomic_write(out / "map.csv", "w", newline="") as handle:
+        map_table.to_csv(handle)
     command = "bayesreg " + " ".join(shlex.quote(a) for a in args.argv)
     body = [
         "# bayesreg fit",
@@ -652,11 +655,13 @@ def _write_fit_report(
         "",
     ]
     if post is not None:
-        table.to_csv(out / "compare.csv", index_label="weight")
-        post.diagnostics.to_csv(out / "diagnostics.csv", index_label="weight")
+        for name, frame in (("compare.csv", table), ("diagnostics.csv", post.diagnostics)):
+            with atomic_write(out / name, "w", newline="") as handle:
+                frame.to_csv(handle, index_label="weight")
         figures = {"forest.png": plot_forest(table), "densities.png": plot_densities(fit, post)}
         for name, figure in figures.items():
-            figure.savefig(out / name, dpi=110)
+            with atomic_write(out / name) as handle:
+                figure.savefig(handle, format="png", dpi=110)
             plt.close(figure)
         body += [
             "## MAP vs posterior",
@@ -676,7 +681,8 @@ def _write_fit_report(
     if notes:
         body += ["## Warnings", "", *[f"- {note}" for note in notes], ""]
     report = out / "report.md"
-    report.write_text("\n".join(body), encoding="utf-8")
+    with atomic_write(report, "w") as handle:
+        handle.write("\n".join(body))
     return report
 
 
