@@ -2,9 +2,10 @@ r"""Posterior sampling: NUTS on any NumPyro model, and an exact sampler for the 
 
 :func:`sample_posterior` is the one entry point. It returns a :class:`PosteriorResult` whatever the
 method: draws per site (chains merged), an ArviZ ``InferenceData`` (groups ``posterior``,
-``sample_stats``, ``log_likelihood``, ``observed_data``; dims named from the model's plates,
-``coef`` labelled by feature names), per-weight diagnostics, and warnings with a remedy when
-NUTS looks unreliable.
+``sample_stats``, ``observed_data`` and, within a memory budget, ``log_likelihood``; dims named
+from the model's plates, ``coef`` labelled by feature names), per-weight diagnostics, and
+warnings with a remedy when NUTS looks unreliable or its diagnostics cannot be computed. It
+never returns draws it could not make: no valid starting point is a ``ValueError``.
 
 The exact sampler covers :func:`bayesreg.models.linear` with a known noise sd ``sigma``, a Normal
 prior on the weights and a flat intercept (or none). With :math:`Z = [1, X]` (or :math:`X`),
@@ -89,7 +90,8 @@ class PosteriorResult(NamedTuple):
     samples : dict of str to jax.Array
         Latent and deterministic sites; chains merged, leading axis ``num_chains * num_samples``.
     idata : arviz.InferenceData
-        Groups ``posterior``, ``sample_stats``, ``log_likelihood``, ``observed_data``.
+        Groups ``posterior``, ``sample_stats``, ``observed_data``, and ``log_likelihood`` when
+        kept (see ``log_likelihood`` of :func:`sample_posterior`).
     method : str
         ``"nuts"`` or ``"exact"``.
     chain_method : str
