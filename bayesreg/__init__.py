@@ -24,11 +24,19 @@ from .map import (  # noqa: E402
     map_path,
 )
 from .models import IdentifiabilityWarning  # noqa: E402
-from .sample import PosteriorResult, SamplingWarning, sample_posterior  # noqa: E402
+from .sample import (  # noqa: E402
+    LOG_LIKELIHOOD_BUDGET_BYTES,
+    LogLikelihoodWarning,
+    PosteriorResult,
+    SamplingWarning,
+    sample_posterior,
+)
 
 __all__ = [
+    "LOG_LIKELIHOOD_BUDGET_BYTES",
     "ConvergenceWarning",
     "IdentifiabilityWarning",
+    "LogLikelihoodWarning",
     "MapPath",
     "MapResult",
     "NoFiniteMapWarning",

@@ -714,7 +714,8 @@ def _parser() -> argparse.ArgumentParser:
     fit.add_argument("--target", help="response column; every other column is a feature")
     fit.add_argument(
         "--formula",
-        help="formulaic formula instead of --target, e.g. 'y ~ a + b + a:b + C(group)' "
+        help="formula over column names instead of --target, e.g. 'y ~ a + b + a:b + C(group)'; "
+        "allowed: + - : * ** ^, C(), log, exp, sqrt, center, scale; nothing in it is executed "
         "(its intercept column is dropped: the model has its own)",
     )
     fit.add_argument(

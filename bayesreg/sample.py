@@ -258,6 +258,8 @@ def sample_posterior(
     >>> post.method, post.samples["coef"].shape
     ('exact', (800, 2))
     """
+    if not callable(model):
+        raise TypeError(f"model must be a NumPyro model function; got {type(model).__name__}.")
     num_chains = _check_count(num_chains, "num_chains", minimum=1)
     num_warmup = _check_count(num_warmup, "num_warmup", minimum=0)
     num_samples = _check_count(num_samples, "num_samples", minimum=1)

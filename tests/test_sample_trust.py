@@ -426,3 +426,8 @@ def test_concurrent_calls_equal_serial_calls():  # not thread-safe: one filter f
     assert errors == []
     for k in range(4):
         np.testing.assert_array_equal(results[k], run(problems[k]))
+
+
+def test_a_model_that_is_not_a_function_is_refused():
+    with pytest.raises(TypeError, match="model must be a NumPyro model function; got NoneType"):
+        sample_posterior(None, np.ones((5, 2)), np.ones(5))
