@@ -262,7 +262,8 @@ def test_concurrent_calls_give_the_serial_answers():
 
 def test_concurrent_paths_give_the_serial_answers(diabetes):
     X, y = diabetes
-    grids = [[laplace(b) for b in np.geomspace(1.0, 100.0, 4 + k)] for k in range(4)]
+    # one path length (one compiled program); different grids, so a mix-up shows
+    grids = [[laplace(b) for b in np.geomspace(1.0 + k, 100.0, 4)] for k in range(4)]
     serial = [br.map_path(linear, X, y, sigma=55.0, path={"prior": g}).params for g in grids]
     results: dict[int, object] = {}
 

@@ -399,9 +399,10 @@ def make_model(scale):
 def test_concurrent_calls_equal_serial_calls():  # not thread-safe: one filter for all threads
     gen = np.random.default_rng(5)
     problems = []
-    for k in range(4):  # different shapes: a mixed-up trace cannot go unnoticed
-        X = gen.normal(size=(20 + k, 1 + k))
-        problems.append((make_model(0.5 + k), X, X.sum(1) + gen.normal(size=20 + k)))
+    models_ = [make_model(0.5), make_model(1.5)]  # two programs (compiles dominate the cost)
+    for k in range(4):  # two shapes, four data sets: a mixed-up trace cannot go unnoticed
+        X = gen.normal(size=(20 + k % 2, 1 + k % 2))
+        problems.append((models_[k % 2], X, X.sum(1) + gen.normal(size=20 + k % 2)))
     settings = dict(num_chains=2, num_warmup=50, num_samples=50, seed=2)
 
     def run(problem):

@@ -417,7 +417,11 @@ def test_poisson_posterior_predictive(rng):
 def test_fits_from_threads_equal_serial(rng):
     # NumPyro's handler stack is process-wide; map_estimate holds bayesreg's MODEL_LOCK, so
     # estimators fitted from several threads at once give the serial answers
-    data = [(rng.normal(size=(20 + 5 * k, 3)), rng.normal(size=20 + 5 * k)) for k in range(8)]
+    # two shapes (two compiled programs, so another thread's shapes would show), eight data sets
+    data = [
+        (rng.normal(size=(20 + 5 * (k % 2), 3)), rng.normal(size=20 + 5 * (k % 2)))
+        for k in range(8)
+    ]
     serial = [BayesianLinearRegression(prior="laplace", alpha=0.1).fit(X, y).coef_ for X, y in data]
     with ThreadPoolExecutor(max_workers=8) as pool:
         for _ in range(3):
