@@ -407,8 +407,8 @@ def _make_solver(
     use_newton: bool,
     newton_every: int,
     warm: Array,
-) -> tuple[Callable, Callable]:
-    """Return ``(step, optimality)`` for the composite problem ``smooth(x) + sum w|x - loc|``.
+) -> tuple[Callable, Callable, Callable]:
+    """Return ``(step, optimality, total)``, ``total(x) = smooth(x) + sum w|x - loc|``.
 
     ``metric`` is the (normalized) Jacobi metric of the proximal and Newton steps;
     ``certificate_root`` the square roots ``sqrt(d_i)`` of the curvature at the default start and
@@ -578,7 +578,7 @@ def _make_solver(
             state = jax.lax.cond(due, newton, lambda s: s, state)
         return state._replace(num_iter=state.num_iter + 1)
 
-    return step, optimality
+    return step, optimality, total
 
 
 def _merge(split: SplitArguments, traced: list) -> tuple[tuple, dict]:
@@ -644,7 +644,7 @@ def _solve_from(
     certificate_ref = jnp.max(jnp.abs(jax.grad(smooth)(x0)) / certificate_root)
     certificate_ref = jnp.where(certificate_ref > 0, certificate_ref, 1.0)
     newton_every = max(10, x0.shape[0] // 3)
-    step, optimality = _make_solver(
+    step, optimality, total = _make_solver(
         smooth,
         loc,
         weight,
@@ -656,9 +656,6 @@ def _solve_from(
         newton_every,
         jnp.any(x_start != x0),
     )
-
-    def total(x):
-        return smooth(x) + jnp.sum(weight * jnp.abs(x - loc))
 
     objective0 = total(x_start)
     state = _State(
