@@ -1,0 +1,46 @@
+"""Priors on regression weights, each defined once with the math every other part asks of it.
+
+See :mod:`bayesreg.priors.base` for the contract (:class:`PriorKind`). The built-in kinds are
+``gaussian`` (ridge), ``laplace`` (lasso) and ``elastic_net``; a new kind is a new module here
+that calls :func:`register_prior`.
+"""
+
+from .base import (
+    L1Part,
+    PenaltyParts,
+    PriorKind,
+    for_parts,
+    get,
+    kind_of,
+    l1_part,
+    names,
+    register_prior,
+    unwrap,
+)
+
+# registration order is the order users see (estimators' and the command line's choices)
+from .gaussian import GAUSSIAN, gaussian  # isort: split
+
+from .laplace import LAPLACE, laplace  # isort: split
+
+from .elastic_net import ELASTIC_NET, ElasticNetPrior, elastic_net  # isort: split
+
+__all__ = [
+    "ELASTIC_NET",
+    "GAUSSIAN",
+    "LAPLACE",
+    "ElasticNetPrior",
+    "L1Part",
+    "PenaltyParts",
+    "PriorKind",
+    "elastic_net",
+    "for_parts",
+    "gaussian",
+    "get",
+    "kind_of",
+    "l1_part",
+    "laplace",
+    "names",
+    "register_prior",
+    "unwrap",
+]
