@@ -318,7 +318,7 @@ def with_sufficient_statistics(
 
 
 def reduced_arguments(model: Callable, args: tuple, kwargs: dict[str, Any]):
-    """The model's own cheaper arguments for the same density (see :func:`with_sufficient_statistics`)."""
+    """Return the model's own cheaper arguments for the same density, or ``None``."""
     return with_sufficient_statistics(model, args, kwargs)
 
 
