@@ -1,0 +1,60 @@
+r"""Conversions between prior scales and the penalty parameters of scikit-learn and glmnet.
+
+One function per convention and direction (modules `gaussian`, `glm`, `glmnet`), and one table
+of conventions over them (`table`: `CONVENTIONS`, `penalty_params`, `prior_parts`). Every
+docstring writes out the objective the penalty parameter belongs to, with its scaling, because
+that scaling is where the conventions differ.
+
+Notation: ``n`` rows, ``sigma`` the (known) Gaussian noise sd, ``tau`` the sd of a Normal(0, tau)
+prior on each weight (``l2_scale``), ``b`` the scale of a Laplace(0, b) prior (``l1_scale``). The
+elastic-net prior is the density :math:`\propto \exp(-|w|/b - w^2 / (2\tau^2))`. The intercept has
+a flat prior and is never penalized (``fit_intercept=True`` in scikit-learn, ``intercept=TRUE`` in
+glmnet). Dividing a penalized objective by its data-term factor gives the negative log posterior
+up to a constant, so its minimizer is the MAP:
+
+- Gaussian: :math:`\tfrac{1}{2\sigma^2}\lVert y - Xw\rVert^2 + \sum_j |w_j|/b + \lVert w\rVert^2
+  / (2\tau^2)`,
+- Bernoulli (logit) and Poisson (log): :math:`-\log L(w) + \sum_j |w_j|/b + \lVert w\rVert^2 /
+  (2\tau^2)`,
+
+where a prior without an L1 (L2) term has ``b = inf`` (``tau = inf``).
+
+All functions take Python floats or NumPy arrays (broadcast together) and return a Python float
+when every input is a scalar, a NumPy array otherwise. Bad inputs raise ``ValueError`` naming the
+argument, the bad value and what is allowed.
+"""
+
+from .checks import FloatOrArray
+from .gaussian import (
+    elastic_net_params,
+    elastic_net_prior_scales,
+    lasso_alpha,
+    lasso_prior_scale,
+    ridge_alpha,
+    ridge_prior_scale,
+)
+from .glm import logistic_params, logistic_prior_scales, poisson_alpha, poisson_prior_scale
+from .glmnet import glmnet_params, glmnet_prior_scales, glmnet_standardized_scales
+from .table import CONVENTIONS, Convention, convention, penalty_params, prior_parts
+
+__all__ = [
+    "CONVENTIONS",
+    "Convention",
+    "FloatOrArray",
+    "convention",
+    "elastic_net_params",
+    "elastic_net_prior_scales",
+    "glmnet_params",
+    "glmnet_prior_scales",
+    "glmnet_standardized_scales",
+    "lasso_alpha",
+    "lasso_prior_scale",
+    "logistic_params",
+    "logistic_prior_scales",
+    "penalty_params",
+    "poisson_alpha",
+    "poisson_prior_scale",
+    "prior_parts",
+    "ridge_alpha",
+    "ridge_prior_scale",
+]
