@@ -6,6 +6,7 @@ build fail, so the site builds without a network (no Google Fonts, no social car
 """
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +20,10 @@ pytest.importorskip("mkdocs_jupyter")
 ROOT = Path(__file__).resolve().parent.parent
 BUILD_TIMEOUT_S = 180
 NO_NETWORK = "http://127.0.0.1:9"  # the discard port: connections are refused
+SPHINX_MARKUP = (
+    ":func:", ":class:", ":mod:", ":meth:", ":attr:", ":data:", ":math:", ":ref:", ":obj:",
+    ":exc:", ".. math::", ".. note::", ".. warning::", ".. versionadded::",
+)  # fmt: skip
 
 
 def test_mkdocs_build_strict(tmp_path: Path) -> None:
@@ -49,6 +54,22 @@ def test_mkdocs_build_strict(tmp_path: Path) -> None:
                  "bayesreg.sample.sample_posterior", "bayesreg.compare.compare",
                  "bayesreg.sklearn.BayesianLinearRegression"):  # fmt: skip
         assert f'id="{name}"' in api, name
+    # one docstring dialect: a Sphinx role or directive would be printed literally to the reader
+    text = re.sub(r"<[^>]+>", "", api)  # what a reader sees, without the markup
+    for literal in SPHINX_MARKUP:
+        assert literal not in text, (literal, text[max(text.find(literal) - 300, 0) :][:600])
+    assert 'class="arithmatex"' in api  # the docstrings' $...$ math reaches MathJax as math
     for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
         assert (site / "notebooks" / notebook.stem / "index.html").is_file(), notebook.name
     assert "fonts.googleapis.com" not in (site / "index.html").read_text(encoding="utf-8")
+
+
+def test_docstrings_use_one_dialect() -> None:
+    """No module of the package holds a Sphinx role or directive (the site is mkdocstrings)."""
+    found = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for path in sorted((ROOT / "bayesreg").rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if any(literal in line for literal in SPHINX_MARKUP)
+    ]
+    assert not found, "\n".join(found)
