@@ -58,6 +58,7 @@ __all__ = [
     "PosteriorResult",
     "SamplingWarning",
     "sample_posterior",
+    "scalar_items",
 ]
 
 _METHODS = ("auto", "nuts", "exact")
@@ -886,12 +887,15 @@ def _scalar_labels(data: Any, name: str) -> list[str]:
     ]
 
 
-def _scalar_items(data: Any, name: str) -> Iterator[tuple[str, Any]]:
+def scalar_items(data: Any, name: str) -> Iterator[tuple[str, Any]]:
     """``(label, sub-array)`` per scalar of an ArviZ variable; labels as in ``_scalar_labels``."""
     inner = _inner_dims(data)
     indices = np.ndindex(*[data.sizes[d] for d in inner])
     for label, index in zip(_scalar_labels(data, name), indices, strict=True):
         yield label, data.isel(dict(zip(inner, index, strict=True)))
+
+
+_scalar_items = scalar_items  # the old name, until compare.py and plots.py use scalar_items
 
 
 _ARVIZ_NUMBA = threading.Lock()
