@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from bayesreg.cli import main
-from bayesreg.data import _model_matrices, design_from_formula
+from bayesreg.data import design_from_formula, model_matrices
 
 #: Every refusal says what a formula may contain (the whitelist), after naming the piece.
 ALLOWED = "formulas may use only column names"
@@ -163,7 +163,7 @@ def test_unknown_names_inside_transforms_are_named(frame):
 def test_evaluation_context_refuses_builtins_and_numpy(workdir, frame, formula):
     # the whitelist is bypassed here: formulaic itself must not reach builtins or numpy
     with pytest.raises(ValueError, match="cannot build formula"):
-        _model_matrices(formula, frame, [])
+        model_matrices(formula, frame, [])
     assert files_in(workdir) == ["d.csv"]
 
 

@@ -20,7 +20,7 @@ from bayesreg.models import (
     linear,
     logistic,
     poisson,
-    with_sufficient_statistics,
+    reduced_arguments,
 )
 
 
@@ -207,20 +207,18 @@ def test_sufficient_statistics_apply_only_where_exact_and_cheaper():
     rng = np.random.default_rng(2)
     X, y = rng.normal(size=(50, 3)), rng.normal(size=50)
     kwargs = {"prior": laplace(1.0), "sigma": 1.0}
-    rewritten = with_sufficient_statistics(linear, (X, y), kwargs)
+    rewritten = reduced_arguments(linear, (X, y), kwargs)
     assert rewritten is not None
     stats = rewritten[1]["sufficient_statistics"]
     Xc = X - X.mean(axis=0)
     np.testing.assert_allclose(stats.root.T @ stats.root, Xc.T @ Xc, rtol=1e-12)
     assert "sufficient_statistics" not in kwargs  # the caller's dict is left alone
     # not the Gaussian model, no observations, p >= n, one sigma per observation
-    assert with_sufficient_statistics(logistic, (X, (y > 0).astype(float)), kwargs) is None
-    assert with_sufficient_statistics(linear, (X,), kwargs) is None
-    assert with_sufficient_statistics(linear, (X[:3], y[:3]), kwargs) is None
+    assert reduced_arguments(logistic, (X, (y > 0).astype(float)), kwargs) is None
+    assert reduced_arguments(linear, (X,), kwargs) is None
+    assert reduced_arguments(linear, (X[:3], y[:3]), kwargs) is None
     per_obs = {"prior": laplace(1.0), "sigma": np.full(50, 2.0)}
-    assert with_sufficient_statistics(linear, (X, y), per_obs) is None
+    assert reduced_arguments(linear, (X, y), per_obs) is None
     # the single-solve cost rule asks for more rows per feature
-    assert with_sufficient_statistics(linear, (X[:7], y[:7]), kwargs) is not None
-    assert (
-        with_sufficient_statistics(linear, (X[:7], y[:7]), kwargs, min_rows_per_feature=2.0) is None
-    )
+    assert reduced_arguments(linear, (X[:7], y[:7]), kwargs) is not None
+    assert reduced_arguments(linear, (X[:7], y[:7]), kwargs, min_rows_per_feature=2.0) is None

@@ -1,0 +1,55 @@
+r"""Plain NumPyro model functions: Bayesian linear, logistic and Poisson regression.
+
+Every model has the signature ``model(X, y=None, *, prior, intercept=True, feature_names=None)``
+(``linear`` adds ``sigma``), samples the sites
+
+- ``"intercept"`` — flat (improper) prior by default, so it is never penalized, as with
+  ``fit_intercept=True`` in scikit-learn and glmnet;
+- ``"coef"`` — one weight per column of ``X`` under the named plate ``"features"``;
+- ``"sigma"`` — only in `linear` when ``sigma`` is given as a prior;
+- ``"y"`` — the likelihood under the named plate ``"obs"``; with ``y=None`` it is drawn instead, and
+  the linear predictor is recorded as the deterministic site ``"mu"`` (the mean of ``y`` for
+  ``linear``, its logit for ``logistic``, its log-rate for ``poisson``).
+
+Priors for the weights are NumPyro distributions. `gaussian`, `laplace` and
+`elastic_net` build the three whose MAP is ridge, lasso and elastic net (see
+`bayesreg.penalty` for the penalty each one equals); any other univariate distribution (one
+weight each, e.g. ``dist.StudentT``), or a multivariate one with event shape ``(p,)``, works too.
+
+The models are one GLM body (`bayesreg.models.glm.glm`: design checks, the sites, the predictor,
+the plates) with a likelihood family each (`bayesreg.models.families`, NamedTuples of functions).
+`reduced_arguments` asks a model for cheaper arguments of the same density (``linear``: its
+sufficient statistics, `GaussianStatistics`, from `bayesreg.data`).
+"""
+
+from ..data.statistics import GaussianStatistics, gaussian_statistics
+from ..priors import ElasticNetPrior, elastic_net, gaussian, laplace
+from .families import (
+    BERNOULLI_LIKELIHOOD,
+    GAUSSIAN_LIKELIHOOD,
+    POISSON_LIKELIHOOD,
+    Family,
+)
+from .glm import IdentifiabilityWarning, glm
+from .reduction import reduced_arguments
+from .reduction import with_sufficient_statistics as with_sufficient_statistics
+from .regression import linear, logistic, poisson
+
+__all__ = [
+    "BERNOULLI_LIKELIHOOD",
+    "GAUSSIAN_LIKELIHOOD",
+    "POISSON_LIKELIHOOD",
+    "ElasticNetPrior",
+    "Family",
+    "GaussianStatistics",
+    "IdentifiabilityWarning",
+    "elastic_net",
+    "gaussian",
+    "gaussian_statistics",
+    "glm",
+    "laplace",
+    "linear",
+    "logistic",
+    "poisson",
+    "reduced_arguments",
+]

@@ -1,0 +1,118 @@
+"""Likelihood families of the GLM body, as NamedTuples of functions.
+
+A `Family` says what `bayesreg.models.glm.glm` needs to know about a likelihood: how to check
+observed responses, how to turn the model's noise argument into a value (sampling a site if it is
+a prior), the distribution of ``y`` given the linear predictor ``eta``, and, optionally, the
+log-likelihood from sufficient statistics. A new likelihood (negative binomial, Student-t, ...)
+is a new `Family` here and a three-line model function in `bayesreg.models.regression`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import jax.numpy as jnp
+import numpyro
+import numpyro.distributions as dist
+
+from .._trace import is_concrete
+from .._types import Array
+from ..data.statistics import GaussianStatistics, residual_sum_of_squares
+from ..priors.base import check_scale
+
+__all__ = [
+    "BERNOULLI_LIKELIHOOD",
+    "GAUSSIAN_LIKELIHOOD",
+    "POISSON_LIKELIHOOD",
+    "Family",
+    "gaussian_log_likelihood",
+]
+
+
+class Family(NamedTuple):
+    """A likelihood family: the functions the GLM body calls.
+
+    Attributes
+    ----------
+    name : str
+        Names the family in messages.
+    distribution : callable
+        ``(eta, noise) -> numpyro.distributions.Distribution`` of each ``y`` given its linear
+        predictor (``noise`` is ``None`` for a family without one).
+    check_response : callable, optional
+        ``(y) -> None``, raising ``ValueError`` on observed values the family cannot model;
+        called only on concrete ``y``, before anything else is checked.
+    noise : callable, optional
+        ``(argument) -> noise``: the model's noise argument (a number, checked, or a prior,
+        sampled as a site) as the value ``distribution`` receives.
+    statistics_log_likelihood : callable, optional
+        ``(statistics, coef, offset, noise) -> log-likelihood`` of all observations from their
+        sufficient statistics, the same density as the per-observation sites (to rounding).
+    """
+
+    name: str
+    distribution: Callable[[Array, Any], dist.Distribution]
+    check_response: Callable[[Any], None] | None = None
+    noise: Callable[[Any], Any] | None = None
+    statistics_log_likelihood: Callable[..., Array] | None = None
+
+
+def gaussian_log_likelihood(
+    stats: GaussianStatistics, coef: Array, offset: Array | float, noise: Array | float
+) -> Array:
+    """``sum log Normal(y | offset + X @ coef, noise)`` from the root-form statistics, ``O(p²)``."""
+    rss = residual_sum_of_squares(stats, coef, offset)
+    return (
+        -0.5 * stats.n * math.log(2.0 * math.pi) - stats.n * jnp.log(noise) - 0.5 * rss / noise**2
+    )
+
+
+def _gaussian_noise(sigma: float | dist.Distribution) -> Any:
+    if isinstance(sigma, dist.Distribution):
+        return numpyro.sample("sigma", sigma)
+    if is_concrete(sigma):
+        check_scale(sigma, "sigma")
+    return sigma
+
+
+def _normal(eta: Array, noise: Any) -> dist.Distribution:
+    return dist.Normal(eta, noise)
+
+
+def _check_labels(y: Any) -> None:
+    labels = jnp.asarray(y)
+    if not bool(jnp.all((labels == 0) | (labels == 1))):
+        raise ValueError("y must hold only 0/1 labels for the logistic model.")
+
+
+def _bernoulli(eta: Array, noise: Any) -> dist.Distribution:
+    return dist.Bernoulli(logits=eta)
+
+
+def _check_counts(y: Any) -> None:
+    counts = jnp.asarray(y)
+    if not bool(jnp.all((counts >= 0) & (counts == jnp.round(counts)))):
+        raise ValueError("y must hold non-negative integer counts for the Poisson model.")
+
+
+def _poisson(eta: Array, noise: Any) -> dist.Distribution:
+    return dist.Poisson(jnp.exp(eta))
+
+
+#: ``y ~ Normal(eta, sigma)``; ``sigma`` a known number or a prior (site ``"sigma"``).
+GAUSSIAN_LIKELIHOOD = Family(
+    name="gaussian",
+    distribution=_normal,
+    noise=_gaussian_noise,
+    statistics_log_likelihood=gaussian_log_likelihood,
+)
+
+#: ``y ~ Bernoulli(logit = eta)``, ``y`` 0/1 labels.
+BERNOULLI_LIKELIHOOD = Family(
+    name="bernoulli", distribution=_bernoulli, check_response=_check_labels
+)
+
+#: ``y ~ Poisson(exp(eta))``, ``y`` non-negative counts.
+POISSON_LIKELIHOOD = Family(name="poisson", distribution=_poisson, check_response=_check_counts)

@@ -1,0 +1,86 @@
+"""A model's own cheaper arguments for the same density: the reduction MAP and sampling ask for.
+
+A model function may declare the capability as an attribute, ``model.reduce_arguments``:
+
+    reduce_arguments(args, kwargs, *, min_rows_per_feature, max_features) -> (args, kwargs) | None
+
+returning arguments under which the model computes the same log density (to rounding) more
+cheaply, or ``None`` where that does not apply. `bayesreg.models.linear` declares one (its
+Gaussian likelihood from `bayesreg.data.GaussianStatistics`); a user's model may declare its
+own. `reduced_arguments` asks the model, so inference code never names a model or a keyword.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["STATISTICS_MAX_FEATURES", "reduced_arguments", "with_sufficient_statistics"]
+
+#: The Gram matrix pays off when a gradient through it (O(p²)) is cheaper than one through X
+#: (O(np)), and is kept only while it is small (p = 4096 is 128 MiB in float64).
+STATISTICS_MAX_FEATURES = 4096
+
+
+def reduced_arguments(
+    model: Callable,
+    args: tuple,
+    kwargs: dict[str, Any],
+    *,
+    min_rows_per_feature: float = 1.0,
+    max_features: int = STATISTICS_MAX_FEATURES,
+) -> tuple[tuple, dict[str, Any]] | None:
+    """Return the model's own cheaper arguments for the same density, or ``None``.
+
+    Calls ``model.reduce_arguments`` (see the module docstring) when the model declares it;
+    ``None`` for a model that does not. The caller's ``kwargs`` are left unchanged.
+
+    Parameters
+    ----------
+    model : callable
+        A NumPyro model function.
+    args, kwargs
+        Its positional and keyword arguments, already validated.
+    min_rows_per_feature : float
+        Cost hint: a reduction that replaces ``n`` rows by ``p x p`` statistics applies only when
+        ``n > min_rows_per_feature * (p + 1)`` (one MAP solve asks for 2, since the statistics
+        cost as much as tens of gradients; many solves or a sampler for 1).
+    max_features : int
+        Cost hint: such a reduction applies only when ``p <= max_features`` (memory).
+
+    Returns
+    -------
+    tuple or None
+        ``(args, kwargs)`` for the same log density, or ``None``.
+
+    Examples
+    --------
+    >>> import numpy as np, bayesreg as br
+    >>> X, y = np.random.default_rng(0).normal(size=(20, 2)), np.arange(20.0)
+    >>> kwargs = {"prior": br.models.laplace(1.0), "sigma": 1.0}
+    >>> _, reduced = reduced_arguments(br.models.linear, (X, y), kwargs)
+    >>> sorted(reduced)
+    ['prior', 'sigma', 'sufficient_statistics']
+    >>> reduced_arguments(br.models.logistic, (X, y > 10), kwargs) is None
+    True
+    """
+    reduce = getattr(model, "reduce_arguments", None)
+    if reduce is None:
+        return None
+    return reduce(
+        args, kwargs, min_rows_per_feature=min_rows_per_feature, max_features=max_features
+    )
+
+
+def with_sufficient_statistics(
+    model: Callable,
+    args: tuple,
+    kwargs: dict[str, Any],
+    *,
+    min_rows_per_feature: float = 1.0,
+    max_features: int = STATISTICS_MAX_FEATURES,
+) -> tuple[tuple, dict[str, Any]] | None:
+    """Return `reduced_arguments` ``(model, args, kwargs, ...)``: the former name, kept a while."""
+    return reduced_arguments(
+        model, args, kwargs, min_rows_per_feature=min_rows_per_feature, max_features=max_features
+    )
