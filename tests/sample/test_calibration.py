@@ -15,7 +15,8 @@ import pytest
 from scipy import stats
 
 from bayesreg import models
-from bayesreg.sample import SamplingWarning, _arviz_without_numba, sample_posterior
+from bayesreg.sample import SamplingWarning, sample_posterior
+from bayesreg.sample.diagnostics import arviz_without_numba
 
 # two-sided p ~ 6e-5 per coordinate: with fixed seeds and ~10 coordinates a test fails on a real
 # error, not by chance
@@ -53,7 +54,7 @@ def check_against_grid(post, reference, names):
     for name, (mean, sd, positive) in zip(names, reference, strict=True):
         draws = post.idata.posterior[name].values  # (chain, draw)
         indicator = (draws > 0).astype(float)
-        with _arviz_without_numba():  # ArviZ's numba path of mcse(method="sd") fails on NumPy 2
+        with arviz_without_numba():  # ArviZ's numba path of mcse(method="sd") fails on NumPy 2
             mcse = [az.mcse(draws, method="mean"), az.mcse(draws, method="sd")]
             mcse.append(az.mcse(indicator, method="mean"))
         z_mean = (draws.mean() - mean) / mcse[0]

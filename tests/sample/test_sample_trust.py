@@ -22,14 +22,15 @@ import numpyro.distributions as dist
 import pytest
 from numpyro.infer import MCMC, NUTS
 
-from bayesreg import models, sample
-from bayesreg._compile import MODEL_LOCK
+from bayesreg import models
 from bayesreg.sample import (
     LOG_LIKELIHOOD_BUDGET_BYTES,
     LogLikelihoodWarning,
     SamplingWarning,
+    driver,
     sample_posterior,
 )
+from bayesreg.sample.driver import MODEL_LOCK
 
 
 def sampling_messages(*args, **kwargs):
@@ -172,7 +173,7 @@ def uninterrupted_scan(key, X, y):
 
 
 def run_with_chunks(monkeypatch, policy, X, y):
-    monkeypatch.setattr(sample, "_CHUNKS", policy)
+    monkeypatch.setattr(driver, "CHUNKS", policy)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SamplingWarning)
         return sample_posterior(laplace_regression, X, y, **RUN)
@@ -181,10 +182,10 @@ def run_with_chunks(monkeypatch, policy, X, y):
 def test_chunked_draws_equal_one_uninterrupted_run(monkeypatch, regression_data):
     X, y = regression_data
     total = RUN["num_warmup"] + RUN["num_samples"]
-    one_chunk = run_with_chunks(monkeypatch, sample._ChunkPolicy(total, 1.0, 1), X, y)
+    one_chunk = run_with_chunks(monkeypatch, driver.ChunkPolicy(total, 1.0, 1), X, y)
     # one step per call: every warmup window boundary falls between two calls
-    one_step = run_with_chunks(monkeypatch, sample._ChunkPolicy(1, 0.0, 1), X, y)
-    odd = run_with_chunks(monkeypatch, sample._ChunkPolicy(7, 0.0, 3), X, y)
+    one_step = run_with_chunks(monkeypatch, driver.ChunkPolicy(1, 0.0, 1), X, y)
+    odd = run_with_chunks(monkeypatch, driver.ChunkPolicy(7, 0.0, 3), X, y)
     for name in ("w", "s"):
         np.testing.assert_array_equal(one_step.samples[name], one_chunk.samples[name])
         np.testing.assert_array_equal(odd.samples[name], one_chunk.samples[name])
@@ -207,10 +208,10 @@ def test_every_chunk_reuses_one_compiled_program(monkeypatch, caplog):
     def fresh_normal():  # a new function, so no cached program
         numpyro.sample("x", dist.Normal(0.0, 1.0))
 
-    monkeypatch.setattr(sample, "_CHUNKS", sample._ChunkPolicy(1, 0.0, 1))  # 80 chunk calls
+    monkeypatch.setattr(driver, "CHUNKS", driver.ChunkPolicy(1, 0.0, 1))  # 80 chunk calls
     calls = []
-    advance_calls = sample._next_chunk
-    monkeypatch.setattr(sample, "_next_chunk", lambda *a: calls.append(a) or advance_calls(*a))
+    advance_calls = driver.next_chunk
+    monkeypatch.setattr(driver, "next_chunk", lambda *a: calls.append(a) or advance_calls(*a))
     with jax.log_compiles(True), caplog.at_level("WARNING"), warnings.catch_warnings():
         warnings.simplefilter("ignore", SamplingWarning)
         sample_posterior(fresh_normal, num_chains=2, num_warmup=20, num_samples=20, seed=1)
@@ -227,7 +228,7 @@ def test_every_chunk_reuses_one_compiled_program(monkeypatch, caplog):
 def test_interrupt_reraises_and_leaves_nothing_behind(monkeypatch, regression_data):
     """A KeyboardInterrupt between two chunks propagates; the lock is free; a rerun is whole."""
     X, y = regression_data
-    monkeypatch.setattr(sample, "_CHUNKS", sample._ChunkPolicy(10, 0.0, 1))
+    monkeypatch.setattr(driver, "CHUNKS", driver.ChunkPolicy(10, 0.0, 1))
     chunks = []
 
     def interrupt_third(steps, elapsed):
@@ -236,7 +237,7 @@ def test_interrupt_reraises_and_leaves_nothing_behind(monkeypatch, regression_da
             raise KeyboardInterrupt
         return steps
 
-    monkeypatch.setattr(sample, "_next_chunk", interrupt_third)
+    monkeypatch.setattr(driver, "next_chunk", interrupt_third)
     result = None
     with pytest.raises(KeyboardInterrupt):
         result = sample_posterior(laplace_regression, X, y, progress_bar=True, **RUN)
@@ -253,8 +254,8 @@ def test_interrupt_reraises_and_leaves_nothing_behind(monkeypatch, regression_da
     waiter.join()
     assert free == [True]  # the interrupted call let go of the lock
     monkeypatch.undo()
-    again = run_with_chunks(monkeypatch, sample._ChunkPolicy(400, 1.0, 1), X, y)
-    reference = run_with_chunks(monkeypatch, sample._ChunkPolicy(1, 0.0, 1), X, y)
+    again = run_with_chunks(monkeypatch, driver.ChunkPolicy(400, 1.0, 1), X, y)
+    reference = run_with_chunks(monkeypatch, driver.ChunkPolicy(1, 0.0, 1), X, y)
     np.testing.assert_array_equal(again.samples["w"], reference.samples["w"])
 
 
@@ -313,7 +314,7 @@ def test_sigint_stops_sampling_within_a_second(tmp_path):
 
 
 def test_budget_rule_counts_bytes():
-    keep = sample._keep_log_likelihood
+    keep = driver.keep_log_likelihood
     # n x chains x draws x 8 bytes, compared with the budget: n at the boundary keeps
     n_at_budget = LOG_LIKELIHOOD_BUDGET_BYTES // (8 * 4 * 1000)
     assert n_at_budget * 4 * 1000 * 8 <= LOG_LIKELIHOOD_BUDGET_BYTES

@@ -370,7 +370,7 @@ def test_first_call_compiles_each_piece_once(caplog):
 
 
 def test_diagnostics_match_arviz_with_labels_in_c_order():
-    from bayesreg.sample import _diagnostics
+    from bayesreg.sample.diagnostics import diagnostics_table
 
     gen = np.random.default_rng(5)
     idata = az.from_dict(
@@ -379,7 +379,7 @@ def test_diagnostics_match_arviz_with_labels_in_c_order():
         dims={"w": ["rows", "cols"]},
     )
     numba = az.Numba.numba_flag
-    table = _diagnostics(idata, ("w", "s"))
+    table = diagnostics_table(idata, ("w", "s"))
     assert az.Numba.numba_flag is numba  # switched off for the call only
     assert list(table.index) == ["w[a,x]", "w[a,y]", "w[a,z]", "w[b,x]", "w[b,y]", "w[b,z]", "s"]
     assert list(table.columns) == ["r_hat", "ess_bulk", "ess_tail", "mcse_mean"]
@@ -397,36 +397,36 @@ def test_diagnostics_match_arviz_with_labels_in_c_order():
 
 
 def test_unknown_compiler_options_are_dropped(monkeypatch):
-    from bayesreg import sample
+    from bayesreg.sample import programs
 
-    monkeypatch.setattr(sample, "_CLASSIC_EMITTERS", {"xla_no_such_option": True})
-    sample._classic_emitters.cache_clear()
+    monkeypatch.setattr(programs, "CLASSIC_EMITTERS", {"xla_no_such_option": True})
+    programs.classic_emitters.cache_clear()
     try:
-        assert sample._classic_emitters() == {}
+        assert programs.classic_emitters() == {}
     finally:
-        sample._classic_emitters.cache_clear()
+        programs.classic_emitters.cache_clear()
 
 
 def test_chain_method_rule():
-    from bayesreg.sample import _chain_method
+    from bayesreg.sample.driver import chain_method
 
     cpu, gpu = SimpleNamespace(platform="cpu"), SimpleNamespace(platform="gpu")
-    assert _chain_method(4, [cpu] * 4) == "parallel"
-    assert _chain_method(2, [gpu] * 8) == "parallel"
-    assert _chain_method(4, [cpu] * 2) == "sequential"  # too few devices: all on the first
-    assert _chain_method(1, [cpu] * 4) == "sequential"
-    assert _chain_method(4, [gpu]) == "vectorized"
-    assert _chain_method(1, [gpu]) == "vectorized"
+    assert chain_method(4, [cpu] * 4) == "parallel"
+    assert chain_method(2, [gpu] * 8) == "parallel"
+    assert chain_method(4, [cpu] * 2) == "sequential"  # too few devices: all on the first
+    assert chain_method(1, [cpu] * 4) == "sequential"
+    assert chain_method(4, [gpu]) == "vectorized"
+    assert chain_method(1, [gpu]) == "vectorized"
 
 
 def test_progress_bar_default(monkeypatch):
-    from bayesreg.sample import _progress_enabled
+    from bayesreg.sample.driver import progress_enabled
 
     monkeypatch.setenv("CI", "true")
-    assert _progress_enabled(None) is False
-    assert _progress_enabled(True) is True
+    assert progress_enabled(None) is False
+    assert progress_enabled(True) is True
     monkeypatch.delenv("CI")
-    assert _progress_enabled(None) is sys.stderr.isatty()
+    assert progress_enabled(None) is sys.stderr.isatty()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -451,9 +451,9 @@ def test_progress_bar_runs(capsys):
 @pytest.mark.slow
 def test_vectorized_chains_agree_with_exact_posterior(gaussian_problem, monkeypatch):
     """Chains batched with vmap (the rule picks them on one GPU or TPU), here forced on a CPU."""
-    from bayesreg import sample
+    from bayesreg.sample import driver
 
-    monkeypatch.setattr(sample, "_chain_method", lambda num_chains, devices: "vectorized")
+    monkeypatch.setattr(driver, "chain_method", lambda num_chains, devices: "vectorized")
     d = gaussian_problem
     post = sample_posterior(
         models.linear, d["X"], d["y"], prior=models.gaussian(d["tau"]), sigma=d["sigma"],
