@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from bayesreg.cli import main
-from bayesreg.verify import verify_table
+from bayesreg.cli.verify import verify_table
 
 SIGMA = 54.0  # known noise sd for the diabetes fits (about the least-squares residual sd)
 N = 442

@@ -5,7 +5,7 @@ import os
 import matplotlib.pyplot as plt
 import pytest
 
-from bayesreg import report
+from bayesreg.cli import report
 
 
 def test_figure_is_written_whole_with_umask_mode(tmp_path):
@@ -13,7 +13,7 @@ def test_figure_is_written_whole_with_umask_mode(tmp_path):
     try:
         fig, axis = plt.subplots()
         axis.plot([0, 1], [1, 0])
-        report._save(fig, tmp_path / "line.png")
+        report.save_figure(fig, tmp_path / "line.png")
     finally:
         os.umask(previous)
     assert (tmp_path / "line.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -31,7 +31,7 @@ def test_a_failing_figure_keeps_the_old_file_and_leaves_no_temporary(tmp_path, m
 
     monkeypatch.setattr(fig, "savefig", fail)
     with pytest.raises(RuntimeError, match="renderer failed"):
-        report._save(fig, path)
+        report.save_figure(fig, path)
     assert path.read_bytes() == b"old figure"
     assert os.listdir(tmp_path) == ["line.png"]
     assert not plt.fignum_exists(fig.number)

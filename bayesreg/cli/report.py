@@ -1,43 +1,77 @@
 r"""The diabetes report: MAP beside the posterior for a Gaussian and a Laplace prior.
 
-:func:`write_report` fits the scikit-learn diabetes data (442 patients, 10 standardized
-features) with :func:`bayesreg.models.linear`, a flat intercept and a known noise sd ``sigma``
+`write_report` fits the scikit-learn diabetes data (442 patients, 10 standardized
+features) with `bayesreg.models.linear`, a flat intercept and a known noise sd ``sigma``
 (the least-squares residual sd), under a Normal(0, tau) prior (MAP = ridge, posterior exact) and a
 Laplace(0, b) prior (MAP = lasso, posterior by NUTS). It writes ``report.md`` with the MAP vs
-scikit-learn check, the :func:`~bayesreg.compare.compare` tables and their summaries, and PNG
-figures (forest plots, posterior densities, shrinkage paths, the 2-weight geometry).
+scikit-learn check, the `bayesreg.compare.compare` tables and their summaries, and PNG
+figures (forest plots, posterior densities, shrinkage paths, the 2-weight geometry). The priors
+of the report are rows of `SECTIONS`; what each one is, and which penalized fit its MAP equals,
+is asked of its prior kind and the table of conventions.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from . import models, penalty
-from ._files import atomic_write
-from .compare import compare, compare_summary, shrinkage_path
-from .data import least_squares_sigma
-from .map import map_estimate
-from .plots import plot_densities, plot_forest, plot_geometry, plot_shrinkage
-from .sample import sample_posterior
+from .. import penalty, priors
+from .._files import atomic_write
+from ..compare import compare, compare_summary
+from ..data import least_squares_sigma
+from ..map import map_estimate
+from ..models import linear
+from ..plots import plot_densities, plot_forest, plot_geometry, plot_shrinkage
+from ..sample import sample_posterior
+from ..select import shrinkage_path
+from .describe import convention_for, parts_of
 
-__all__ = ["Report", "markdown_table", "write_report"]
+__all__ = [
+    "GAUSSIAN_SCALE",
+    "LAPLACE_SCALE",
+    "SECTIONS",
+    "Report",
+    "Section",
+    "markdown_table",
+    "save_figure",
+    "write_report",
+]
 
 #: Prior scales of the report: tau of the Normal prior, b of the Laplace prior.
 GAUSSIAN_SCALE = 100.0
 LAPLACE_SCALE = 20.0
 
 
-class Report(NamedTuple):
-    """What :func:`write_report` wrote: the ``report.md`` path and its compare tables."""
+@dataclass(frozen=True)
+class Section:
+    """One prior of the report (a row of `SECTIONS`)."""
+
+    prior: str  # a prior kind's name
+    scales: tuple[float, ...]  # its scales, in the order of the kind's parts
+    path_scales: tuple[float, float]  # the range of its shrinkage path's log grid
+    formula: str  # how its penalty follows from the scale, in words
+
+
+SECTIONS = (
+    Section("gaussian", (GAUSSIAN_SCALE,), (1.0, 3000.0), "alpha = sigma²/tau²"),
+    Section("laplace", (LAPLACE_SCALE,), (1.0, 1000.0), "alpha = sigma²/(n b)"),
+)
+
+#: scikit-learn options of the reference fits per convention (default: scikit-learn's)
+SOLVER_OPTIONS = {"lasso": {"tol": 1e-12, "max_iter": 100_000}}
+
+
+@dataclass(frozen=True)
+class Report:
+    """What `write_report` wrote: the ``report.md`` path and its compare tables."""
 
     path: Path
-    tables: dict[str, pd.DataFrame]  # prior family ("gaussian", "laplace") -> compare table
+    tables: dict[str, pd.DataFrame]  # prior name ("gaussian", "laplace") -> compare table
 
 
 def write_report(
@@ -67,7 +101,7 @@ def write_report(
     Returns
     -------
     Report
-        ``path`` of the written ``report.md`` and the ``tables`` of :func:`~bayesreg.compare`
+        ``path`` of the written ``report.md`` and the ``tables`` of `bayesreg.compare.compare`
         per prior (``"gaussian"``, ``"laplace"``).
 
     Notes
@@ -76,8 +110,8 @@ def write_report(
     MAPs are exactly ``Ridge(alpha = sigma² / tau²)`` and ``Lasso(alpha = sigma² / (n b))``.
     Needs scikit-learn (``pip install bayesreg[sklearn]``) for the data.
     """
+    from sklearn import linear_model
     from sklearn.datasets import load_diabetes
-    from sklearn.linear_model import Lasso, Ridge
 
     start = time.perf_counter()
     out = Path(out_dir)
@@ -87,44 +121,45 @@ def write_report(
     n, p = X.shape
     sigma = least_squares_sigma(X.to_numpy(), y)
 
-    priors = {
-        "gaussian": models.gaussian(GAUSSIAN_SCALE),
-        "laplace": models.laplace(LAPLACE_SCALE),
-    }
-    oracle = {
-        "gaussian": Ridge(alpha=penalty.ridge_alpha(GAUSSIAN_SCALE, sigma=sigma)),
-        "laplace": Lasso(
-            alpha=penalty.lasso_alpha(LAPLACE_SCALE, sigma=sigma, n=n), tol=1e-12, max_iter=100_000
-        ),
-    }
     sections, tables, figures = [], {}, []
-    for family, prior in priors.items():
-        fit = map_estimate(models.linear, X.to_numpy(), y, prior=prior, sigma=sigma)
+    for section in SECTIONS:
+        name = section.prior
+        kind = priors.get(name)
+        parts = parts_of(kind, section.scales)
+        prior = kind.build(**dict(zip(kind.parts, section.scales, strict=True)))
+        convention = convention_for(kind, "linear")
+        params = penalty.penalty_params(convention.name, parts, sigma=sigma, n=n)
+        oracle = getattr(linear_model, convention.label)(
+            **params, **SOLVER_OPTIONS.get(convention.name, {})
+        )
+        fit = map_estimate(linear, X.to_numpy(), y, prior=prior, sigma=sigma)
         post = sample_posterior(
-            models.linear, X, y, prior=prior, sigma=sigma, num_chains=num_chains,
+            linear, X, y, prior=prior, sigma=sigma, num_chains=num_chains,
             num_warmup=num_warmup, num_samples=num_samples, seed=seed,
         )  # fmt: skip
         table = compare(fit, post)
-        tables[family] = table
-        sk = oracle[family].fit(X, y)
+        tables[name] = table
+        sk = oracle.fit(X, y)
         gap = max(
             float(np.max(np.abs(np.asarray(fit.params["coef"]) - sk.coef_))),
             abs(float(fit.params["intercept"]) - float(sk.intercept_)),
         )
-        name = f"forest_{family}.png"
-        _save(plot_forest(table), out / name)
-        figures.append(name)
-        if family == "laplace":
-            name = "densities_laplace.png"
-            _save(plot_densities(fit, post), out / name)
-            figures.append(name)
+        shown = [f"forest_{name}.png"]
+        if "l1_scale" in kind.parts:  # exact zeros at the MAP: show the densities around them
+            shown.append(f"densities_{name}.png")
+        save_figure(plot_forest(table), out / shown[0])
+        if len(shown) > 1:
+            save_figure(plot_densities(fit, post), out / shown[1])
+        figures += shown
+        values = ", ".join(f"{value:.4g}" for value in params.values())
         diag = post.diagnostics
         sections.append(
             "\n".join(
                 [
-                    f"## {family.capitalize()} prior: {_prior_text(family)}",
+                    f"## {name.capitalize()} prior: {kind.describe(parts)}, on each weight",
                     "",
-                    f"MAP (`map_estimate`) vs scikit-learn `{_oracle_text(family, sigma, n)}`: "
+                    f"MAP (`map_estimate`) vs scikit-learn "
+                    f"`{convention.label}({section.formula} = {values})`: "
                     f"max abs difference {gap:.2e}.",
                     f"Posterior: method `{post.method}` ({post.chain_method}), "
                     f"{post.num_chains} x {post.num_samples} draws, "
@@ -135,31 +170,30 @@ def write_report(
                     "",
                     compare_summary(table),
                     "",
-                    f"![forest]({'forest_' + family + '.png'})",
+                    f"![forest]({shown[0]})",
                 ]
-                + (["", "![densities](densities_laplace.png)"] if family == "laplace" else [])
+                + (["", f"![densities]({shown[1]})"] if len(shown) > 1 else [])
             )
         )
 
     paths = []
-    for family, scales in (
-        ("laplace", np.geomspace(1.0, 1000.0, num_path_scales)),
-        ("gaussian", np.geomspace(1.0, 3000.0, num_path_scales)),
-    ):
+    for section in reversed(SECTIONS):  # the lasso path first (Park & Casella 2008, Fig. 1)
+        name = section.prior
+        scales = np.geomspace(*section.path_scales, num_path_scales)
         path = shrinkage_path(
-            X, y, scales, prior=family, sigma=sigma, num_chains=num_chains,
+            X, y, scales, prior=name, sigma=sigma, num_chains=num_chains,
             num_warmup=num_warmup, num_samples=num_samples, seed=seed,
         )  # fmt: skip
-        name = f"shrinkage_{family}.png"
-        _save(plot_shrinkage(path), out / name)
-        figures.append(name)
-        paths.append(f"![shrinkage {family}]({name})")
+        figure = f"shrinkage_{name}.png"
+        save_figure(plot_shrinkage(path), out / figure)
+        figures.append(figure)
+        paths.append(f"![shrinkage {name}]({figure})")
 
     geometry_b, geometry_tau, columns = _geometry_scales(X, y, sigma)
     X2 = X[columns].to_numpy() - X[columns].to_numpy().mean(0)
     fig = plot_geometry(X2, y - y.mean(), l1_scale=geometry_b, l2_scale=geometry_tau, sigma=sigma)
     fig.axes[0].set_title(f"{columns[0]} and {columns[1]} only (centred, no intercept)")
-    _save(fig, out / "geometry.png")
+    save_figure(fig, out / "geometry.png")
     figures.append("geometry.png")
 
     header = [
@@ -194,21 +228,6 @@ def write_report(
     with atomic_write(report, "w") as handle:  # utf-8; a reader never sees half a report
         handle.write("\n".join(header + ["\n\n".join(sections), ""] + footer))
     return Report(report, tables)
-
-
-def _prior_text(family: str) -> str:
-    if family == "gaussian":
-        return f"Normal(0, tau = {GAUSSIAN_SCALE:g}) on each weight"
-    return f"Laplace(0, b = {LAPLACE_SCALE:g}) on each weight"
-
-
-def _oracle_text(family: str, sigma: float, n: int) -> str:
-    if family == "gaussian":
-        return (
-            f"Ridge(alpha = sigma²/tau² = {penalty.ridge_alpha(GAUSSIAN_SCALE, sigma=sigma):.4g})"
-        )
-    alpha = penalty.lasso_alpha(LAPLACE_SCALE, sigma=sigma, n=n)
-    return f"Lasso(alpha = sigma²/(n b) = {alpha:.4g})"
 
 
 def markdown_table(table: pd.DataFrame) -> str:
@@ -265,7 +284,7 @@ def _geometry_scales(
     return penalty.lasso_prior_scale(alpha, sigma=sigma, n=n), tau, columns
 
 
-def _save(fig: plt.Figure, path: Path) -> None:
+def save_figure(fig: plt.Figure, path: Path) -> None:
     """Write ``fig`` atomically, in the format its suffix names (``.png``)."""
     try:
         with atomic_write(path) as handle:

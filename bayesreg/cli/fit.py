@@ -1,0 +1,391 @@
+"""``bayesreg fit``: MAP and posterior of a linear / logistic / Poisson regression on a CSV file.
+
+Prints the MAP table (and the penalized fit it equals, from the table of conventions) and the
+MAP-vs-posterior table of `bayesreg.compare.compare`; with ``--out`` writes ``map.csv``,
+``compare.csv``, ``diagnostics.csv``, ``report.md`` and figures, each file atomically.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+from .. import penalty, priors
+from ..priors import PenaltyParts, PriorKind
+from .describe import SCALE_OPTIONS, convention_for, parts_of, penalty_call, two_scale_priors
+from .options import (
+    SigmaPrior,
+    UsageError,
+    count,
+    normalized_name,
+    parse_sigma_prior,
+    positive_float,
+)
+
+__all__ = ["LIKELIHOODS", "add_parser", "equivalent_penalty", "map_table", "run"]
+
+LIKELIHOODS = ("linear", "logistic", "poisson")
+
+
+def add_parser(commands: Any) -> argparse.ArgumentParser:
+    """Add the ``fit`` command to the ``commands`` subparsers."""
+    fit = commands.add_parser(
+        "fit",
+        help="MAP and posterior of a linear / logistic / Poisson regression on a CSV file",
+        description=(
+            "Fit bayesreg.models.linear (or logistic / poisson) to a CSV file: print the MAP "
+            "table and the MAP-vs-posterior table, and write map.csv, compare.csv, "
+            "diagnostics.csv, report.md and figures to --out. The intercept has a flat prior."
+        ),
+        epilog=(
+            "example: bayesreg fit diabetes.csv --target y --prior laplace --scale 20 "
+            "--sigma 54 --samples 1000 --out report/"
+        ),
+    )
+    fit.add_argument("data", help="CSV file with a header row")
+    fit.add_argument("--target", help="response column; every other column is a feature")
+    fit.add_argument(
+        "--formula",
+        help="formula over column names instead of --target, e.g. 'y ~ a + b + a:b + C(group)'; "
+        "allowed: + - : * ** ^, C(), log, exp, sqrt, center, scale; nothing in it is executed "
+        "(its intercept column is dropped: the model has its own)",
+    )
+    fit.add_argument(
+        "--prior",
+        type=normalized_name,
+        choices=priors.names(),
+        default="laplace",
+        help="prior on each weight",
+    )
+    fit.add_argument(
+        "--scale",
+        type=positive_float,
+        required=True,
+        help="prior scale: tau of gaussian, b of laplace and elastic_net",
+    )
+    fit.add_argument(
+        "--l2-scale", type=positive_float, help="tau of the elastic_net prior (its L2 part)"
+    )
+    noise = fit.add_mutually_exclusive_group()
+    noise.add_argument(
+        "--sigma",
+        type=float,
+        help="known noise sd (linear only; default: least-squares residual sd)",
+    )
+    noise.add_argument(
+        "--sigma-prior",
+        type=parse_sigma_prior,
+        metavar="NAME:VALUE",
+        help="prior on the noise sd instead: halfnormal:SCALE, halfcauchy:SCALE, exponential:RATE",
+    )
+    fit.add_argument("--likelihood", type=normalized_name, choices=LIKELIHOODS, default="linear")
+    fit.add_argument(
+        "--samples", type=count(0), default=1000, help="posterior draws per chain (0: MAP only)"
+    )
+    fit.add_argument("--warmup", type=count(0), default=1000, help="NUTS warmup steps per chain")
+    fit.add_argument("--chains", type=count(1), default=4, help="number of chains")
+    fit.add_argument("--seed", type=count(0), default=0, help="random seed")
+    fit.add_argument(
+        "--log-likelihood",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="keep (or never compute) the pointwise log-likelihood, n x chains x draws numbers "
+        "that arviz.loo needs; default: kept when it fits in 256 MiB",
+    )
+    fit.add_argument(
+        "--dropna", action="store_true", help="drop rows with missing values (default: refuse)"
+    )
+    fit.add_argument("--out", help="report folder (omit to print only)")
+    fit.set_defaults(run=run)
+    return fit
+
+
+def _fit_prior(args: argparse.Namespace) -> tuple[Any, PriorKind, PenaltyParts]:
+    """Build the prior of ``--prior/--scale/--l2-scale``: distribution, kind, penalty parts."""
+    kind = priors.get(args.prior)
+    if len(kind.parts) > 1 and args.l2_scale is None:
+        part = kind.scale_labels[kind.parts[1]]
+        raise UsageError(f"--prior {kind.name} needs --l2-scale (the {part})")
+    if len(kind.parts) == 1 and args.l2_scale is not None:
+        raise UsageError(
+            f"--l2-scale applies only to --prior {two_scale_priors()}, not {kind.name}"
+        )
+    scales = [getattr(args, option) for option in SCALE_OPTIONS[: len(kind.parts)]]
+    prior = kind.build(**dict(zip(kind.parts, scales, strict=True)))
+    return prior, kind, parts_of(kind, scales)
+
+
+def _check_response(y: Any, likelihood: str) -> None:
+    import numpy as np
+
+    values = y.to_numpy()
+    if likelihood == "logistic" and not np.isin(values, [0.0, 1.0]).all():
+        bad = values[~np.isin(values, [0.0, 1.0])][:3].tolist()
+        raise UsageError(
+            f"--likelihood logistic needs 0/1 labels in {y.name!r}; found {bad}. Recode the "
+            "column as 0/1"
+        )
+    if likelihood == "poisson" and not ((values >= 0) & (values == np.round(values))).all():
+        bad = values[~((values >= 0) & (values == np.round(values)))][:3].tolist()
+        raise UsageError(
+            f"--likelihood poisson needs non-negative integer counts in {y.name!r}; found {bad}"
+        )
+
+
+def _least_squares_sigma(X: Any, y: Any, intercept: bool) -> float:
+    from ..data import least_squares_sigma
+
+    try:
+        return least_squares_sigma(X, y, intercept=intercept)
+    except ValueError as error:
+        raise UsageError(
+            str(error).replace("give sigma (or a prior on it)", "give --sigma or --sigma-prior")
+        ) from None
+
+
+def equivalent_penalty(
+    likelihood: str,
+    kind: PriorKind,
+    parts: PenaltyParts,
+    sigma: float | None,
+    n: int,
+    intercept: bool,
+) -> str | None:
+    """Name the penalized fit whose solution equals the MAP, via the table of conventions.
+
+    ``None`` when no convention expresses the prior under the likelihood, or when it needs the
+    Gaussian noise sd and ``sigma`` is ``None``.
+    """
+    convention = convention_for(kind, likelihood)
+    if convention is None or (convention.sigma == "required" and sigma is None):
+        return None
+    params = penalty.penalty_params(
+        convention.name, parts, sigma=1.0 if sigma is None else sigma, n=n
+    )
+    return penalty_call(
+        convention, params, "{:.6g}".format, likelihood=likelihood, intercept=intercept
+    )
+
+
+def map_table(fit: Any, names: list[str]) -> Any:
+    """One row per scalar of the MAP, labelled as `bayesreg.compare.compare` labels them."""
+    import numpy as np
+    import pandas as pd
+
+    rows: dict[str, float] = {}
+    for site in ("coef", "intercept", "sigma"):
+        if site not in fit.params:
+            continue
+        values = np.asarray(fit.params[site], dtype=float).reshape(-1)
+        if site == "coef":
+            rows.update({f"coef[{name}]": float(v) for name, v in zip(names, values, strict=True)})
+        else:
+            rows[site] = float(values[0])
+    table = pd.DataFrame({"map": pd.Series(rows)})
+    table.index.name = "weight"
+    return table
+
+
+def _to_text(table: Any) -> str:
+    import pandas as pd
+
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        return table.to_string(float_format="{:.5g}".format)
+
+
+def _noise(
+    args: argparse.Namespace, X: Any, y: Any, intercept: bool
+) -> tuple[Any, float | None, str]:
+    """Return the model's ``sigma`` argument, the known sigma (or ``None``) and its text."""
+    sigma_prior: SigmaPrior | None = args.sigma_prior
+    if sigma_prior is not None:
+        text = f"noise sd sigma ~ {sigma_prior} (joint MAP over weights and sigma)"
+        return sigma_prior.distribution(), None, text
+    sigma, how = args.sigma, "given"
+    if sigma is None:
+        sigma, how = _least_squares_sigma(X, y, intercept), "least-squares"
+    return sigma, sigma, f"known noise sd sigma = {sigma:.6g} ({how})"
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``bayesreg fit``: print the tables, write the report; return 0 (or `UsageError`)."""
+    import numpy as np
+
+    from .. import models
+    from ..data import load_csv
+
+    likelihood = args.likelihood
+    if likelihood != "linear" and (args.sigma is not None or args.sigma_prior is not None):
+        raise UsageError(
+            f"--sigma and --sigma-prior apply only to --likelihood linear, not {likelihood}"
+        )
+    prior, kind, parts = _fit_prior(args)
+    try:
+        X, y = load_csv(args.data, target=args.target, formula=args.formula, dropna=args.dropna)
+    except (OSError, ValueError, TypeError) as error:
+        raise UsageError(str(error)) from None
+    _check_response(y, likelihood)
+    dropped = X.attrs.get("dropped_rows", [])
+    intercept = bool(X.attrs.get("intercept", True))
+    names = [str(c) for c in X.columns]
+    n, p = X.shape
+    X_np, y_np = X.to_numpy(dtype=float), y.to_numpy(dtype=float)
+
+    model = {"linear": models.linear, "logistic": models.logistic, "poisson": models.poisson}[
+        likelihood
+    ]
+    kwargs: dict[str, Any] = {"prior": prior, "intercept": intercept, "feature_names": names}
+    sigma_known: float | None = None
+    sigma_text = ""
+    if likelihood == "linear":
+        kwargs["sigma"], sigma_known, sigma_text = _noise(args, X_np, y_np, intercept)
+
+    lines = [
+        f"data: {args.data}, n = {n}, p = {p}, target {y.name!r}"
+        + (f", formula {args.formula!r}" if args.formula else ""),
+        f"model: bayesreg.models.{likelihood}, prior on each weight {kind.describe(parts)}, "
+        + ("flat intercept" if intercept else "no intercept")
+        + (f", {sigma_text}" if sigma_text else ""),
+    ]
+    if dropped:
+        shown = ", ".join(map(str, dropped[:5])) + (", ..." if len(dropped) > 5 else "")
+        lines.insert(1, f"dropped {len(dropped)} row(s) with missing values (CSV lines {shown})")
+    for line in lines:
+        print(line)
+
+    from .. import sample
+    from ..compare import compare, compare_summary
+    from ..map import map_estimate
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = map_estimate(model, X_np, y_np, **kwargs)
+        post = table = None
+        if args.samples:
+            post = sample.sample_posterior(
+                model, X_np, y_np, num_chains=args.chains, num_warmup=args.warmup,
+                num_samples=args.samples, seed=args.seed, progress_bar=False,
+                log_likelihood="auto" if args.log_likelihood is None else args.log_likelihood,
+                **kwargs,
+            )  # fmt: skip
+            table = compare(fit, post)
+    notes = _warning_lines(caught)
+
+    sigma_at_map = sigma_known
+    if sigma_at_map is None and "sigma" in fit.params:
+        sigma_at_map = float(np.asarray(fit.params["sigma"]))
+    equivalent = equivalent_penalty(likelihood, kind, parts, sigma_at_map, n, intercept)
+    estimates = map_table(fit, names)
+    status = "converged" if fit.converged else "NOT converged"
+    print(f"\nMAP ({status}, optimality {fit.optimality:.1e}, {fit.num_iter} iterations)")
+    if equivalent:
+        at = " at the MAP sigma" if args.sigma_prior is not None else ""
+        print(f"equals {equivalent}{at}")
+    print(_to_text(estimates))
+    if post is not None:
+        diag = post.diagnostics
+        print(
+            f"\nMAP vs posterior ({post.method}, {post.num_chains} chain(s) x {post.num_samples} "
+            f"draws, {post.num_divergent} divergences, max R-hat {diag['r_hat'].max():.3f}, "
+            f"min bulk ESS {diag['ess_bulk'].min():.0f})"
+        )
+        print(_to_text(table))
+        print(compare_summary(table))
+    for note in notes:
+        print(f"bayesreg fit: warning: {note}", file=sys.stderr)
+
+    if args.out is not None:
+        path = _write_fit_report(Path(args.out), args, lines, estimates, fit, post, table,
+                                 equivalent, notes)  # fmt: skip
+        print(f"\nreport written to {path}")
+    return 0
+
+
+def _warning_lines(caught: list[warnings.WarningMessage]) -> list[str]:
+    """Return the unique user-facing warning messages (library deprecations are not theirs)."""
+    seen: list[str] = []
+    for record in caught:
+        if issubclass(record.category, DeprecationWarning | PendingDeprecationWarning):
+            continue
+        text = " ".join(str(record.message).split())
+        if text not in seen:
+            seen.append(text)
+    return seen
+
+
+def _write_fit_report(
+    out: Path,
+    args: argparse.Namespace,
+    header: list[str],
+    estimates: Any,
+    fit: Any,
+    post: Any,
+    table: Any,
+    equivalent: str | None,
+    notes: list[str],
+) -> Path:
+    import matplotlib.pyplot as plt
+
+    from .._files import atomic_write
+    from ..compare import compare_summary
+    from ..plots import plot_densities, plot_forest
+    from .report import markdown_table
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(f"cannot create the --out folder {str(out)!r}: {error}") from None
+    # every file atomically: a reader (or a crash) never sees half a report
+    with atomic_write(out / "map.csv", "w", newline="") as handle:
+        estimates.to_csv(handle)
+    command = "bayesreg " + " ".join(shlex.quote(a) for a in args.argv)
+    body = [
+        "# bayesreg fit",
+        "",
+        f"`{command}`",
+        "",
+        *[f"- {line}" for line in header],
+        "",
+        "## MAP",
+        "",
+        f"{'Converged' if fit.converged else 'Not converged'} (optimality {fit.optimality:.1e}, "
+        f"{fit.num_iter} iterations)."
+        + (f" Equals the penalized fit `{equivalent}`." if equivalent else ""),
+        "",
+        markdown_table(estimates),
+        "",
+    ]
+    if post is not None:
+        for name, frame in (("compare.csv", table), ("diagnostics.csv", post.diagnostics)):
+            with atomic_write(out / name, "w", newline="") as handle:
+                frame.to_csv(handle, index_label="weight")
+        figures = {"forest.png": plot_forest(table), "densities.png": plot_densities(fit, post)}
+        for name, figure in figures.items():
+            with atomic_write(out / name) as handle:
+                figure.savefig(handle, format="png", dpi=110)
+            plt.close(figure)
+        body += [
+            "## MAP vs posterior",
+            "",
+            f"Posterior: `{post.method}`, {post.num_chains} chain(s) x {post.num_samples} draws, "
+            f"{post.num_divergent} divergences, max R-hat {post.diagnostics['r_hat'].max():.3f}.",
+            "",
+            markdown_table(table),
+            "",
+            compare_summary(table),
+            "",
+            "![forest](forest.png)",
+            "",
+            "![densities](densities.png)",
+            "",
+        ]
+    if notes:
+        body += ["## Warnings", "", *[f"- {note}" for note in notes], ""]
+    report = out / "report.md"
+    with atomic_write(report, "w") as handle:
+        handle.write("\n".join(body))
+    return report
