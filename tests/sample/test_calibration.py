@@ -211,7 +211,7 @@ def test_simulation_based_calibration_of_nuts():
     For each of 250 replicates, draw (intercept, coef, sigma) from the prior and y given them,
     run NUTS (1 chain, 200 warmup, 495 draws thinned by 5 to 99 nearly independent ones) and rank
     the true values among the draws. 5 parameters per replicate; the statistics are those of
-    :func:`sbc_statistics` (|z| < 3 each, family level ~0.005).
+    `sbc_statistics` (|z| < 3 each, family level ~0.005).
 
     Power against a posterior sd 10% off, simulated as in the exact-sampler test with 250 x 5
     independent ranks (20000 experiments): sd 10% too wide, the spread z falls below -3 in 94.6%

@@ -238,6 +238,10 @@ def conjugate_posterior(
     try:
         factor = np.linalg.cholesky(precision)
     except np.linalg.LinAlgError:
+        factor = None
+    # a pivot at rounding level of the largest diagonal entry: singular but for rounding errors
+    floor = len(precision) * np.finfo(float).eps * np.max(np.diag(precision), initial=0.0)
+    if factor is None or np.min(np.diag(factor) ** 2, initial=np.inf) <= floor:
         return (
             "the posterior precision is singular (a flat site that the data do not determine), "
             "so the posterior is improper"
