@@ -1,7 +1,8 @@
 """One validation layer for the arguments of model functions (used by every public entry point).
 
 Arrays (NumPy, JAX, pandas, nested lists of numbers) are checked for a numeric dtype and for
-NaN/inf, and converted to NumPy (pandas) or kept (JAX); booleans become floats; everything else
+NaN/inf (a JAX array on its own device: it is never copied to the host to be checked), and
+converted to NumPy (pandas) or kept (JAX); booleans become floats; everything else
 (distributions, strings, ints, callables, ``None``) passes through unchanged. Errors name the
 argument and say how to fix it.
 """
@@ -15,6 +16,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 __all__ = ["argument_names", "check_argument", "check_unique_names", "prepare_model_arguments"]
@@ -87,9 +89,10 @@ def check_argument(value: Any, name: str) -> Any:
     if kind == "b":
         return value.astype(float)
     if kind == "f":
-        finite = np.isfinite(np.asarray(value))
-        if not finite.all():
-            where = np.argwhere(~finite)
+        # a JAX array is checked where it lives; only a failed check copies its mask to the host
+        finite = jnp.isfinite(value) if isinstance(value, jax.Array) else np.isfinite(value)
+        if not bool(finite.all()):
+            where = np.argwhere(~np.asarray(finite))
             rows = sorted({int(i[0]) for i in where})[:10] if np.ndim(value) else []
             raise ValueError(
                 f"argument '{name}' contains NaN or inf ({len(where)} value(s)"

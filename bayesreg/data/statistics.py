@@ -16,12 +16,17 @@ Two forms, one derived from the other:
   least residual sum of squares. Built by `root_form` from the additive form, or in one call by
   `gaussian_statistics` ``(X, y)``.
 
-Everything here is `jax.numpy`: the statistics stay on the device that holds the rows (no copy
-to the host), and `sufficient_statistics`, `combine` and `root_form` can be traced by `jax.jit`.
+The statistics are computed where the rows are: JAX arrays by `jax.numpy`, in one compiled
+program on the device that holds them (never copied to the host; sharded rows give an all-reduce),
+NumPy arrays by NumPy on the host (no transfer, no compilation), with the same code.
+`sufficient_statistics`, `combine` and `root_form` can also be traced inside `jax.jit`.
 """
 
 from __future__ import annotations
 
+import math
+from functools import partial
+from types import ModuleType
 from typing import NamedTuple
 
 import jax
@@ -34,10 +39,11 @@ from .._types import Array, ArrayLike
 __all__ = [
     "GaussianStatistics",
     "SufficientStatistics",
+    "array_namespace",
     "combine",
+    "gaussian_log_likelihood",
     "gaussian_statistics",
     "least_squares_sigma",
-    "residual_sum_of_squares",
     "root_form",
     "sufficient_statistics",
 ]
@@ -71,17 +77,27 @@ class SufficientStatistics(NamedTuple):
         return NotImplemented
 
 
-def _float_dtype(*arrays: Array) -> jnp.dtype:
-    """At least the widest float JAX allows (float64 under ``jax_enable_x64``, as bayesreg sets)."""
-    widest = jax.dtypes.canonicalize_dtype(np.float64)
-    return jnp.promote_types(jnp.result_type(*arrays), widest)
+def array_namespace(*values: object) -> ModuleType:
+    """``jax.numpy`` if any value is a JAX array (or a tracer), else ``numpy``.
+
+    The statistics are computed where the rows are: JAX arrays on their device (never copied to
+    the host), NumPy arrays on the host (no transfer to a device, no compilation).
+    """
+    return jnp if any(isinstance(value, jax.Array) for value in values) else np
+
+
+def _float_dtype(xp: ModuleType, *arrays: object) -> np.dtype:
+    """At least float64 (under JAX: the widest float it allows, float64 as bayesreg sets it)."""
+    widest = np.float64 if xp is np else jax.dtypes.canonicalize_dtype(np.float64)
+    return xp.promote_types(xp.result_type(*arrays), widest)
 
 
 def sufficient_statistics(X: ArrayLike, y: ArrayLike) -> SufficientStatistics:
     """Compute `SufficientStatistics` of one block of rows: ``O(n p²)`` time, ``O(p²)`` memory.
 
     The block is centred at its own means before the cross-products are formed (two passes over
-    the rows), on the device that holds ``X``.
+    the rows). JAX arrays are reduced by one compiled program on the device that holds them (no
+    copy to the host); NumPy arrays (or lists) by NumPy on the host.
 
     Parameters
     ----------
@@ -104,22 +120,31 @@ def sufficient_statistics(X: ArrayLike, y: ArrayLike) -> SufficientStatistics:
     >>> bool(np.allclose(parts.xx, whole.xx, rtol=1e-12)), float(parts.n)
     (True, 6.0)
     """
-    X, y = jnp.asarray(X), jnp.asarray(y)
-    dtype = _float_dtype(X, y)
+    if array_namespace(X, y) is jnp:
+        return _device_statistics(X, y)
+    return _block_statistics(np, np.asarray(X), np.asarray(y))
+
+
+def _block_statistics(xp: ModuleType, X: Array, y: Array) -> SufficientStatistics:
+    dtype = _float_dtype(xp, X, y)
     X, y = X.astype(dtype), y.astype(dtype)
     if X.shape[0] == 0:  # no rows: the identity of `combine` (means of nothing are not NaN)
-        x_mean, y_mean = jnp.zeros(X.shape[1], dtype), jnp.zeros((), dtype)
+        x_mean, y_mean = xp.zeros(X.shape[1], dtype), xp.zeros((), dtype)
     else:
         x_mean, y_mean = X.mean(axis=0), y.mean()
     Xc, yc = X - x_mean, y - y_mean
     return SufficientStatistics(
-        n=jnp.asarray(X.shape[0], dtype),
+        n=xp.asarray(X.shape[0], dtype),
         x_mean=x_mean,
         y_mean=y_mean,
         xx=Xc.T @ Xc,
         xy=Xc.T @ yc,
         yy=yc @ yc,
     )
+
+
+# one program per shape, so that nothing (not even a constant) travels between host and device
+_device_statistics = jax.jit(partial(_block_statistics, jnp))
 
 
 def combine(a: SufficientStatistics, b: SufficientStatistics) -> SufficientStatistics:
@@ -136,7 +161,7 @@ def combine(a: SufficientStatistics, b: SufficientStatistics) -> SufficientStati
     and likewise for $X_c^\top y_c$ (with $\delta\varepsilon$) and $y_c^\top y_c$ (with
     $\varepsilon^2$). Only differences of means enter, so nothing cancels when the columns are
     far from zero. Associative and commutative up to rounding; a block of no rows (``n = 0``) is
-    the identity.
+    the identity. Computed where the statistics are (JAX arrays on their device).
 
     Examples
     --------
@@ -147,19 +172,28 @@ def combine(a: SufficientStatistics, b: SufficientStatistics) -> SufficientStati
     >>> bool(np.allclose(s.xx, Xc.T @ Xc, rtol=1e-12))
     True
     """
+    if array_namespace(*a, *b) is jnp:
+        return _device_combine(a, b)
+    return _combine(np, a, b)
+
+
+def _combine(xp: ModuleType, a: SufficientStatistics, b: SufficientStatistics):
     n = a.n + b.n
     # a block of no rows contributes nothing; two of them give zeros, not 0/0
-    share_b = jnp.where(n > 0, b.n / jnp.where(n > 0, n, 1), 0)
+    share_b = xp.where(n > 0, b.n / xp.where(n > 0, n, 1), 0)
     dx, dy = b.x_mean - a.x_mean, b.y_mean - a.y_mean
     weight = a.n * share_b  # n_a n_b / n
     return SufficientStatistics(
         n=n,
         x_mean=a.x_mean + share_b * dx,
         y_mean=a.y_mean + share_b * dy,
-        xx=a.xx + b.xx + weight * jnp.outer(dx, dx),
+        xx=a.xx + b.xx + weight * xp.outer(dx, dx),
         xy=a.xy + b.xy + weight * dx * dy,
         yy=a.yy + b.yy + weight * dy * dy,
     )
+
+
+_device_combine = jax.jit(partial(_combine, jnp))
 
 
 class GaussianStatistics(NamedTuple):
@@ -190,21 +224,20 @@ class GaussianStatistics(NamedTuple):
     n: Array  # number of observations, as a float ()
 
 
-def _cholesky_root(gram: Array, xty: Array, lower: Array) -> tuple[Array, Array]:
+def _cholesky_root(xp: ModuleType, gram: Array, xty: Array, lower: Array) -> tuple[Array, Array]:
     del gram
-    root = lower.T  # upper triangular, R'R = gram
-    return root, jax.scipy.linalg.solve_triangular(lower, xty, lower=True)
+    return lower.T, xp.linalg.solve(lower, xty)  # upper triangular R, R'R = gram
 
 
-def _eigen_root(gram: Array, xty: Array, lower: Array) -> tuple[Array, Array]:
+def _eigen_root(xp: ModuleType, gram: Array, xty: Array, lower: Array) -> tuple[Array, Array]:
     """Take a square root that exists for collinear (or constant) columns, where Cholesky fails."""
     del lower
-    curvature, basis = jnp.linalg.eigh(gram)
+    curvature, basis = xp.linalg.eigh(gram)
     # eigenvalues below the rounding of the largest are zero directions of the data
-    keep = curvature > curvature.max() * gram.shape[0] * jnp.finfo(gram.dtype).eps
-    sqrt = jnp.sqrt(jnp.where(keep, curvature, 0.0))
+    keep = curvature > curvature.max() * gram.shape[0] * xp.finfo(gram.dtype).eps
+    sqrt = xp.sqrt(xp.where(keep, curvature, 0.0))
     root = sqrt[:, None] * basis.T
-    target = jnp.where(keep, (basis.T @ xty) / jnp.where(keep, sqrt, 1.0), 0.0)
+    target = xp.where(keep, (basis.T @ xty) / xp.where(keep, sqrt, 1.0), 0.0)
     return root, target
 
 
@@ -212,31 +245,50 @@ def root_form(stats: SufficientStatistics) -> GaussianStatistics:
     r"""Derive the root form `GaussianStatistics` from additive statistics: ``O(p³)``.
 
     Cholesky of $X_c^\top X_c$ when it is positive definite, else a square root from its
-    eigen-decomposition (directions with no curvature get $R = 0$, $t = 0$).
+    eigen-decomposition (directions with no curvature get $R = 0$, $t = 0$). JAX statistics
+    are handled by one compiled program (the choice made by ``lax.cond``) on their device.
     """
-    lower = jnp.linalg.cholesky(stats.xx)  # NaN where the Gram matrix is not positive definite
-    positive_definite = jnp.all(jnp.isfinite(lower))
-    operands = (stats.xx, stats.xy, lower)
-    if is_concrete(positive_definite):  # outside jit: compute one branch only
-        branch = _cholesky_root if bool(positive_definite) else _eigen_root
-        root, target = branch(*operands)
-    else:
-        root, target = jax.lax.cond(positive_definite, _cholesky_root, _eigen_root, *operands)
+    if array_namespace(*stats) is jnp:
+        return _device_root_form(stats)
+    operands = (stats.xx, stats.xy)
+    try:
+        root, target = _cholesky_root(np, *operands, np.linalg.cholesky(stats.xx))
+    except np.linalg.LinAlgError:
+        root, target = _eigen_root(np, *operands, None)
+    return _with_root(np, stats, root, target)
+
+
+def _with_root(xp: ModuleType, stats: SufficientStatistics, root: Array, target: Array):
     return GaussianStatistics(
         root=root,
         target=target,
-        rss_min=jnp.maximum(stats.yy - target @ target, 0.0),
+        rss_min=xp.maximum(stats.yy - target @ target, 0.0),
         x_mean=stats.x_mean,
         y_mean=stats.y_mean,
         n=stats.n,
     )
 
 
-def gaussian_statistics(X: ArrayLike, y: ArrayLike) -> GaussianStatistics:
-    """Compute `GaussianStatistics` once with JAX: ``O(n p² + p³)`` time, ``O(p²)`` memory.
+@jax.jit
+def _device_root_form(stats: SufficientStatistics) -> GaussianStatistics:
+    lower = jnp.linalg.cholesky(stats.xx)  # NaN where the Gram matrix is not positive definite
+    root, target = jax.lax.cond(
+        jnp.all(jnp.isfinite(lower)),
+        partial(_cholesky_root, jnp),
+        partial(_eigen_root, jnp),
+        stats.xx,
+        stats.xy,
+        lower,
+    )
+    return _with_root(jnp, stats, root, target)
 
-    ``root_form(sufficient_statistics(X, y))``; for data in chunks, add the chunks'
-    `sufficient_statistics` first and take the root form of the sum.
+
+def gaussian_statistics(X: ArrayLike, y: ArrayLike) -> GaussianStatistics:
+    """Compute `GaussianStatistics` once: ``O(n p² + p³)`` time, ``O(p²)`` memory.
+
+    ``root_form(sufficient_statistics(X, y))``, where the rows are (see `sufficient_statistics`);
+    for data in chunks, add the chunks' `sufficient_statistics` first and take the root form of
+    the sum.
 
     Examples
     --------
@@ -252,12 +304,23 @@ def gaussian_statistics(X: ArrayLike, y: ArrayLike) -> GaussianStatistics:
     return root_form(sufficient_statistics(X, y))
 
 
-def residual_sum_of_squares(stats: GaussianStatistics, coef: ArrayLike, offset: ArrayLike) -> Array:
-    """``sum((y - offset - X @ coef) ** 2)`` from the root form, in ``O(p²)``."""
+def gaussian_log_likelihood(
+    stats: GaussianStatistics, coef: ArrayLike, offset: ArrayLike, noise: ArrayLike
+) -> Array:
+    """``sum log Normal(y | offset + X @ coef, noise)`` from the root form, in ``O(p²)``.
+
+    Traced (inside a compiled program) or with statistics on a device: JAX. Outside a
+    compiled program with statistics on the host (a model run once to check it): NumPy, which
+    costs no compilation (the parameters, ``p + 2`` numbers, are read to the host).
+    """
+    values = (coef, offset, noise)
+    if array_namespace(*stats) is np and all(is_concrete(v) for v in values):
+        xp, (coef, offset, noise) = np, [np.asarray(v) for v in values]
+    else:
+        xp = jnp
     resid_mean = stats.y_mean - offset - stats.x_mean @ coef
-    return (
-        jnp.sum((stats.root @ coef - stats.target) ** 2) + stats.rss_min + stats.n * resid_mean**2
-    )
+    rss = xp.sum((stats.root @ coef - stats.target) ** 2) + stats.rss_min + stats.n * resid_mean**2
+    return -0.5 * stats.n * math.log(2.0 * math.pi) - stats.n * xp.log(noise) - 0.5 * rss / noise**2
 
 
 def least_squares_sigma(X: ArrayLike, y: ArrayLike, *, intercept: bool = True) -> float:

@@ -32,7 +32,6 @@ from .families import (
 )
 from .glm import IdentifiabilityWarning, glm
 from .reduction import reduced_arguments
-from .reduction import with_sufficient_statistics as with_sufficient_statistics
 from .regression import linear, logistic, poisson
 
 __all__ = [

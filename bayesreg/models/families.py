@@ -9,7 +9,6 @@ is a new `Family` here and a three-line model function in `bayesreg.models.regre
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -19,7 +18,7 @@ import numpyro.distributions as dist
 
 from .._trace import is_concrete
 from .._types import Array
-from ..data.statistics import GaussianStatistics, residual_sum_of_squares
+from ..data.statistics import gaussian_log_likelihood
 from ..priors.base import check_scale
 
 __all__ = [
@@ -27,7 +26,6 @@ __all__ = [
     "GAUSSIAN_LIKELIHOOD",
     "POISSON_LIKELIHOOD",
     "Family",
-    "gaussian_log_likelihood",
 ]
 
 
@@ -57,16 +55,6 @@ class Family(NamedTuple):
     check_response: Callable[[Any], None] | None = None
     noise: Callable[[Any], Any] | None = None
     statistics_log_likelihood: Callable[..., Array] | None = None
-
-
-def gaussian_log_likelihood(
-    stats: GaussianStatistics, coef: Array, offset: Array | float, noise: Array | float
-) -> Array:
-    """``sum log Normal(y | offset + X @ coef, noise)`` from the root-form statistics, ``O(p²)``."""
-    rss = residual_sum_of_squares(stats, coef, offset)
-    return (
-        -0.5 * stats.n * math.log(2.0 * math.pi) - stats.n * jnp.log(noise) - 0.5 * rss / noise**2
-    )
 
 
 def _gaussian_noise(sigma: float | dist.Distribution) -> Any:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["STATISTICS_MAX_FEATURES", "reduced_arguments", "with_sufficient_statistics"]
+__all__ = ["STATISTICS_MAX_FEATURES", "reduced_arguments"]
 
 #: The Gram matrix pays off when a gradient through it (O(p²)) is cheaper than one through X
 #: (O(np)), and is kept only while it is small (p = 4096 is 128 MiB in float64).
@@ -69,18 +69,4 @@ def reduced_arguments(
         return None
     return reduce(
         args, kwargs, min_rows_per_feature=min_rows_per_feature, max_features=max_features
-    )
-
-
-def with_sufficient_statistics(
-    model: Callable,
-    args: tuple,
-    kwargs: dict[str, Any],
-    *,
-    min_rows_per_feature: float = 1.0,
-    max_features: int = STATISTICS_MAX_FEATURES,
-) -> tuple[tuple, dict[str, Any]] | None:
-    """Return `reduced_arguments` ``(model, args, kwargs, ...)``: the former name, kept a while."""
-    return reduced_arguments(
-        model, args, kwargs, min_rows_per_feature=min_rows_per_feature, max_features=max_features
     )
