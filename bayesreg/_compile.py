@@ -5,7 +5,7 @@ small LRU cache.
 
 Arrays and floats are traced, so new data or prior scales of the same shapes reuse a compiled
 program; bools, ints, strings and other objects are static (part of the cache key). Both
-:func:`bayesreg.map_estimate` and :func:`bayesreg.sample_posterior` use this.
+`bayesreg.map_estimate` and `bayesreg.sample_posterior` use this.
 """
 
 from __future__ import annotations

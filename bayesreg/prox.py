@@ -2,10 +2,10 @@ r"""Proximal operators on pytrees.
 
 Every operator has the signature ``prox(x, hyperparams, scaling)`` and solves
 
-.. math::
-
-    \operatorname{prox}(x) = \arg\min_y \tfrac12 \lVert y - x \rVert_2^2
-        + \text{scaling} \cdot g(y; \text{hyperparams}),
+$$
+\operatorname{prox}(x) = \arg\min_y \tfrac12 \lVert y - x \rVert_2^2
++ \text{scaling} \cdot g(y; \text{hyperparams}),
+$$
 
 for the ``g`` its docstring names. ``x`` is any pytree of arrays; ``hyperparams`` is a scalar,
 or a pytree with the structure of ``x`` whose leaves broadcast against the leaves of ``x``;
@@ -38,7 +38,7 @@ def _leafwise(fn, x: PyTree, *hyper: PyTree) -> PyTree:
 def soft_threshold(x: ArrayLike, threshold: ArrayLike) -> jax.Array:
     r"""Soft-thresholding ``sign(x) * max(|x| - threshold, 0)`` on one array.
 
-    Solves :math:`\arg\min_y \tfrac12 (y - x)^2 + \text{threshold} \cdot |y|` elementwise, so it
+    Solves $\arg\min_y \tfrac12 (y - x)^2 + \text{threshold} \cdot |y|$ elementwise, so it
     returns exact zeros where ``|x| <= threshold``.
     """
     x = jnp.asarray(x)
@@ -46,7 +46,7 @@ def soft_threshold(x: ArrayLike, threshold: ArrayLike) -> jax.Array:
 
 
 def prox_none(x: PyTree, hyperparams: PyTree = None, scaling: PyTree = 1.0) -> PyTree:
-    r"""Identity: the proximal operator of :math:`g = 0`."""
+    r"""Identity: the proximal operator of $g = 0$."""
     del hyperparams, scaling
     return x
 
@@ -54,8 +54,8 @@ def prox_none(x: PyTree, hyperparams: PyTree = None, scaling: PyTree = 1.0) -> P
 def prox_lasso(x: PyTree, hyperparams: PyTree, scaling: PyTree = 1.0) -> PyTree:
     r"""Proximal operator of the (weighted) L1 norm.
 
-    Solves :math:`\arg\min_y \tfrac12 \lVert y - x\rVert^2 + \text{scaling}\sum_i \lambda_i |y_i|`
-    with :math:`\lambda` = ``hyperparams`` (``l1reg``, non-negative), i.e. soft-thresholding at
+    Solves $\arg\min_y \tfrac12 \lVert y - x\rVert^2 + \text{scaling}\sum_i \lambda_i |y_i|$
+    with $\lambda$ = ``hyperparams`` (``l1reg``, non-negative), i.e. soft-thresholding at
     ``scaling * l1reg``.
     """
     return _leafwise(lambda v, lam, s: soft_threshold(v, s * lam), x, hyperparams, scaling)
@@ -64,9 +64,14 @@ def prox_lasso(x: PyTree, hyperparams: PyTree, scaling: PyTree = 1.0) -> PyTree:
 def prox_ridge(x: PyTree, hyperparams: PyTree, scaling: PyTree = 1.0) -> PyTree:
     r"""Proximal operator of the squared L2 norm.
 
-    Solves :math:`\arg\min_y \tfrac12 \lVert y - x\rVert^2 + \text{scaling}\,\tfrac{\lambda}{2}
-    \lVert y\rVert^2` with :math:`\lambda` = ``hyperparams`` (``l2reg``), whose solution is
-    :math:`x / (1 + \text{scaling}\,\lambda)`.
+    Solves
+
+    $$
+    \arg\min_y \tfrac12 \lVert y - x\rVert^2 + \text{scaling}\,\tfrac{\lambda}{2} \lVert y\rVert^2
+    $$
+
+    with $\lambda$ = ``hyperparams`` (``l2reg``), whose solution is
+    $x / (1 + \text{scaling}\,\lambda)$.
     """
     return _leafwise(lambda v, lam, s: v / (1.0 + s * lam), x, hyperparams, scaling)
 
@@ -76,10 +81,15 @@ def prox_elastic_net(
 ) -> PyTree:
     r"""Proximal operator of the elastic-net penalty.
 
-    Solves :math:`\arg\min_y \tfrac12 \lVert y - x\rVert^2 + \text{scaling}\,\big(\sum_i
-    \lambda_{1,i}|y_i| + \tfrac{\lambda_2}{2}\lVert y\rVert^2\big)` with ``hyperparams =
-    (l1reg, l2reg)``, whose solution is ``soft_threshold(x, scaling * l1reg) / (1 + scaling *
-    l2reg)``.
+    Solves
+
+    $$
+    \arg\min_y \tfrac12 \lVert y - x\rVert^2 + \text{scaling}\,\Big(\sum_i \lambda_{1,i}|y_i|
+    + \tfrac{\lambda_2}{2}\lVert y\rVert^2\Big)
+    $$
+
+    with ``hyperparams = (l1reg, l2reg)``, whose solution is
+    ``soft_threshold(x, scaling * l1reg) / (1 + scaling * l2reg)``.
     """
     l1reg, l2reg = hyperparams
     return _leafwise(

@@ -7,15 +7,15 @@ that scaling is where the conventions differ.
 
 Notation: ``n`` rows, ``sigma`` the (known) Gaussian noise sd, ``tau`` the sd of a Normal(0, tau)
 prior on each weight (``l2_scale``), ``b`` the scale of a Laplace(0, b) prior (``l1_scale``). The
-elastic-net prior is the density :math:`\propto \exp(-|w|/b - w^2 / (2\tau^2))`. The intercept has
+elastic-net prior is the density $\propto \exp(-|w|/b - w^2 / (2\tau^2))$. The intercept has
 a flat prior and is never penalized (``fit_intercept=True`` in scikit-learn, ``intercept=TRUE`` in
 glmnet). Dividing a penalized objective by its data-term factor gives the negative log posterior
 up to a constant, so its minimizer is the MAP:
 
-- Gaussian: :math:`\tfrac{1}{2\sigma^2}\lVert y - Xw\rVert^2 + \sum_j |w_j|/b + \lVert w\rVert^2
-  / (2\tau^2)`,
-- Bernoulli (logit) and Poisson (log): :math:`-\log L(w) + \sum_j |w_j|/b + \lVert w\rVert^2 /
-  (2\tau^2)`,
+- Gaussian:
+  $\tfrac{1}{2\sigma^2}\lVert y - Xw\rVert^2 + \sum_j |w_j|/b + \lVert w\rVert^2 / (2\tau^2)$,
+- Bernoulli (logit) and Poisson (log):
+  $-\log L(w) + \sum_j |w_j|/b + \lVert w\rVert^2 / (2\tau^2)$,
 
 where a prior without an L1 (L2) term has ``b = inf`` (``tau = inf``).
 

@@ -36,11 +36,13 @@ def ridge_alpha(tau: ArrayLike, *, sigma: ArrayLike) -> FloatOrArray:
 
     ``Ridge`` minimizes the **unscaled** residual sum of squares plus the penalty,
 
-    .. math:: \lVert y - Xw \rVert_2^2 + \alpha \lVert w \rVert_2^2,
+    $$
+    \lVert y - Xw \rVert_2^2 + \alpha \lVert w \rVert_2^2,
+    $$
 
-    and dividing by :math:`2\sigma^2` gives the negative log posterior of
-    :math:`y \sim N(Xw, \sigma^2)`, :math:`w_j \sim N(0, \tau^2)`:
-    :math:`\alpha = \sigma^2 / \tau^2`. No ``n`` appears.
+    and dividing by $2\sigma^2$ gives the negative log posterior of
+    $y \sim N(Xw, \sigma^2)$, $w_j \sim N(0, \tau^2)$:
+    $\alpha = \sigma^2 / \tau^2$. No ``n`` appears.
 
     Parameters
     ----------
@@ -71,9 +73,9 @@ def ridge_alpha(tau: ArrayLike, *, sigma: ArrayLike) -> FloatOrArray:
 def ridge_prior_scale(alpha: ArrayLike, *, sigma: ArrayLike) -> FloatOrArray:
     r"""Return the Normal prior sd ``tau`` whose MAP is scikit-learn ``Ridge(alpha)``.
 
-    Inverse of :func:`ridge_alpha`: ``Ridge`` minimizes
-    :math:`\lVert y - Xw \rVert_2^2 + \alpha \lVert w \rVert_2^2` (no ``1/n``), so
-    :math:`\tau = \sigma / \sqrt{\alpha}`.
+    Inverse of `ridge_alpha`: ``Ridge`` minimizes
+    $\lVert y - Xw \rVert_2^2 + \alpha \lVert w \rVert_2^2$ (no ``1/n``), so
+    $\tau = \sigma / \sqrt{\alpha}$.
 
     Parameters
     ----------
@@ -106,11 +108,13 @@ def lasso_alpha(b: ArrayLike, *, sigma: ArrayLike, n: int) -> FloatOrArray:
 
     ``Lasso`` minimizes the residual sum of squares **divided by 2n** plus the penalty,
 
-    .. math:: \frac{1}{2n} \lVert y - Xw \rVert_2^2 + \alpha \lVert w \rVert_1,
+    $$
+    \frac{1}{2n} \lVert y - Xw \rVert_2^2 + \alpha \lVert w \rVert_1,
+    $$
 
-    and multiplying by :math:`n / \sigma^2` gives the negative log posterior of
-    :math:`y \sim N(Xw, \sigma^2)`, :math:`w_j \sim \mathrm{Laplace}(0, b)`:
-    :math:`\alpha = \sigma^2 / (n b)`.
+    and multiplying by $n / \sigma^2$ gives the negative log posterior of
+    $y \sim N(Xw, \sigma^2)$, $w_j \sim \mathrm{Laplace}(0, b)$:
+    $\alpha = \sigma^2 / (n b)$.
 
     Parameters
     ----------
@@ -144,9 +148,9 @@ def lasso_alpha(b: ArrayLike, *, sigma: ArrayLike, n: int) -> FloatOrArray:
 def lasso_prior_scale(alpha: ArrayLike, *, sigma: ArrayLike, n: int) -> FloatOrArray:
     r"""Return the Laplace prior scale ``b`` whose MAP is scikit-learn ``Lasso(alpha)``.
 
-    Inverse of :func:`lasso_alpha`: ``Lasso`` minimizes
-    :math:`\frac{1}{2n}\lVert y - Xw \rVert_2^2 + \alpha \lVert w \rVert_1`, so
-    :math:`b = \sigma^2 / (n \alpha)`.
+    Inverse of `lasso_alpha`: ``Lasso`` minimizes
+    $\frac{1}{2n}\lVert y - Xw \rVert_2^2 + \alpha \lVert w \rVert_1$, so
+    $b = \sigma^2 / (n \alpha)$.
 
     Parameters
     ----------
@@ -184,18 +188,18 @@ def elastic_net_params(
 
     ``ElasticNet`` minimizes (residual sum of squares **divided by 2n**)
 
-    .. math::
+    $$
+    \frac{1}{2n} \lVert y - Xw \rVert_2^2 + \alpha\, \rho \lVert w \rVert_1
+    + \frac{\alpha (1 - \rho)}{2} \lVert w \rVert_2^2, \qquad \rho = \text{l1\_ratio},
+    $$
 
-        \frac{1}{2n} \lVert y - Xw \rVert_2^2 + \alpha\, \rho \lVert w \rVert_1
-        + \frac{\alpha (1 - \rho)}{2} \lVert w \rVert_2^2, \qquad \rho = \text{l1\_ratio},
+    and multiplying by $n / \sigma^2$ gives the negative log posterior of
+    $y \sim N(Xw, \sigma^2)$ with the prior $\propto \exp(-|w_j|/b - w_j^2/(2\tau^2))$:
 
-    and multiplying by :math:`n / \sigma^2` gives the negative log posterior of
-    :math:`y \sim N(Xw, \sigma^2)` with the prior :math:`\propto \exp(-|w_j|/b - w_j^2/(2\tau^2))`:
-
-    .. math::
-
-        \alpha = \frac{\sigma^2}{n} \Big(\frac1b + \frac1{\tau^2}\Big), \qquad
-        \rho = \frac{1/b}{1/b + 1/\tau^2}.
+    $$
+    \alpha = \frac{\sigma^2}{n} \Big(\frac1b + \frac1{\tau^2}\Big), \qquad
+    \rho = \frac{1/b}{1/b + 1/\tau^2}.
+    $$
 
     Parameters
     ----------
@@ -241,14 +245,19 @@ def elastic_net_prior_scales(
 ) -> tuple[FloatOrArray, FloatOrArray]:
     r"""Return the prior scales ``(b, tau)`` whose MAP is scikit-learn ``ElasticNet``.
 
-    Inverse of :func:`elastic_net_params`. ``ElasticNet`` minimizes
-    :math:`\frac{1}{2n}\lVert y - Xw \rVert_2^2 + \alpha\rho\lVert w \rVert_1 +
-    \frac{\alpha(1-\rho)}{2}\lVert w \rVert_2^2` with :math:`\rho` = ``l1_ratio``, so
+    Inverse of `elastic_net_params`. ``ElasticNet`` minimizes
 
-    .. math::
+    $$
+    \frac{1}{2n}\lVert y - Xw \rVert_2^2 + \alpha\rho\lVert w \rVert_1
+    + \frac{\alpha(1-\rho)}{2}\lVert w \rVert_2^2
+    $$
 
-        b = \frac{\sigma^2}{n \alpha \rho}, \qquad
-        \tau = \sqrt{\frac{\sigma^2}{n \alpha (1 - \rho)}}.
+    with $\rho$ = ``l1_ratio``, so
+
+    $$
+    b = \frac{\sigma^2}{n \alpha \rho}, \qquad
+    \tau = \sqrt{\frac{\sigma^2}{n \alpha (1 - \rho)}}.
+    $$
 
     Parameters
     ----------

@@ -27,17 +27,17 @@ def logistic_params(
     ``LogisticRegression`` (binary, ``fit_intercept=True``) minimizes the **summed** log-loss
     times ``C`` plus the penalty,
 
-    .. math::
-
-        C \sum_{i=1}^n \ell(y_i, x_i^\top w + w_0) + \rho \lVert w \rVert_1
-        + \frac{1 - \rho}{2} \lVert w \rVert_2^2, \qquad \rho = \text{l1\_ratio},
+    $$
+    C \sum_{i=1}^n \ell(y_i, x_i^\top w + w_0) + \rho \lVert w \rVert_1
+    + \frac{1 - \rho}{2} \lVert w \rVert_2^2, \qquad \rho = \text{l1\_ratio},
+    $$
 
     and dividing by ``C`` gives the negative log posterior with the prior
-    :math:`\propto \exp(-|w_j|/b - w_j^2/(2\tau^2))`:
+    $\propto \exp(-|w_j|/b - w_j^2/(2\tau^2))$:
 
-    .. math::
-
-        C = \frac{1}{1/b + 1/\tau^2}, \qquad \rho = \frac{1/b}{1/b + 1/\tau^2}.
+    $$
+    C = \frac{1}{1/b + 1/\tau^2}, \qquad \rho = \frac{1/b}{1/b + 1/\tau^2}.
+    $$
 
     So Normal(0, tau) gives ``C = tau**2, l1_ratio = 0`` and Laplace(0, b) gives
     ``C = b, l1_ratio = 1``. No ``n`` and no ``sigma`` appear.
@@ -92,11 +92,18 @@ def logistic_prior_scales(
 ) -> tuple[FloatOrArray, FloatOrArray]:
     r"""Return the prior scales ``(b, tau)`` whose MAP is scikit-learn ``LogisticRegression``.
 
-    Inverse of :func:`logistic_params`. ``LogisticRegression`` minimizes
-    :math:`C \sum_i \ell(y_i, x_i^\top w + w_0) + \rho\lVert w \rVert_1 +
-    \frac{1-\rho}{2}\lVert w \rVert_2^2` (summed log-loss, no ``1/n``), so
+    Inverse of `logistic_params`. ``LogisticRegression`` minimizes (summed log-loss, no ``1/n``)
 
-    .. math:: b = \frac{C}{\rho}, \qquad \tau = \sqrt{\frac{C}{1 - \rho}}.
+    $$
+    C \sum_i \ell(y_i, x_i^\top w + w_0) + \rho\lVert w \rVert_1
+    + \frac{1-\rho}{2}\lVert w \rVert_2^2,
+    $$
+
+    so
+
+    $$
+    b = \frac{C}{\rho}, \qquad \tau = \sqrt{\frac{C}{1 - \rho}}.
+    $$
 
     Parameters
     ----------
@@ -133,11 +140,13 @@ def poisson_alpha(tau: ArrayLike, *, n: int) -> FloatOrArray:
 
     ``PoissonRegressor`` (log link) minimizes the mean half deviance plus the penalty,
 
-    .. math:: \frac{1}{2n} \sum_{i=1}^n d(y_i, \mu_i) + \frac{\alpha}{2} \lVert w \rVert_2^2,
+    $$
+    \frac{1}{2n} \sum_{i=1}^n d(y_i, \mu_i) + \frac{\alpha}{2} \lVert w \rVert_2^2,
+    $$
 
-    and :math:`\tfrac12 d(y_i, \mu_i) = -\log p(y_i \mid \mu_i) + \text{const}`, so multiplying by
-    ``n`` gives the negative log posterior with :math:`w_j \sim N(0, \tau^2)`:
-    :math:`\alpha = 1 / (n \tau^2)`.
+    and $\tfrac12 d(y_i, \mu_i) = -\log p(y_i \mid \mu_i) + \text{const}$, so multiplying by
+    ``n`` gives the negative log posterior with $w_j \sim N(0, \tau^2)$:
+    $\alpha = 1 / (n \tau^2)$.
 
     Parameters
     ----------
@@ -168,9 +177,9 @@ def poisson_alpha(tau: ArrayLike, *, n: int) -> FloatOrArray:
 def poisson_prior_scale(alpha: ArrayLike, *, n: int) -> FloatOrArray:
     r"""Return the Normal prior sd ``tau`` whose MAP is scikit-learn ``PoissonRegressor(alpha)``.
 
-    Inverse of :func:`poisson_alpha`: ``PoissonRegressor`` minimizes
-    :math:`\frac{1}{2n}\sum_i d(y_i, \mu_i) + \frac{\alpha}{2}\lVert w \rVert_2^2`, so
-    :math:`\tau = 1 / \sqrt{n \alpha}`.
+    Inverse of `poisson_alpha`: ``PoissonRegressor`` minimizes
+    $\frac{1}{2n}\sum_i d(y_i, \mu_i) + \frac{\alpha}{2}\lVert w \rVert_2^2$, so
+    $\tau = 1 / \sqrt{n \alpha}$.
 
     Parameters
     ----------

@@ -30,21 +30,21 @@ def glmnet_params(
 
     glmnet minimizes the **mean** negative log-likelihood plus the elastic-net penalty,
 
-    .. math::
+    $$
+    \frac{1}{2n} \lVert y - Xw \rVert_2^2 + \lambda \Big[\frac{1 - \alpha}{2}
+    \lVert w \rVert_2^2 + \alpha \lVert w \rVert_1\Big]
+    \quad (\texttt{family="gaussian"}),
+    $$
 
-        \frac{1}{2n} \lVert y - Xw \rVert_2^2 + \lambda \Big[\frac{1 - \alpha}{2}
-        \lVert w \rVert_2^2 + \alpha \lVert w \rVert_1\Big]
-        \quad (\texttt{family="gaussian"}),
+    and $-\frac1n \log L(w) + \lambda[\ldots]$ for ``family="binomial"`` and
+    ``"poisson"``. Multiplying by $n/d$, with $d = \sigma^2$ for gaussian and
+    $d = 1$ otherwise, gives the negative log posterior, so
+    $\lambda\alpha = d / (n b)$ and $\lambda(1-\alpha) = d / (n \tau^2)$:
 
-    and :math:`-\frac1n \log L(w) + \lambda[\ldots]` for ``family="binomial"`` and
-    ``"poisson"``. Multiplying by :math:`n/d`, with :math:`d = \sigma^2` for gaussian and
-    :math:`d = 1` otherwise, gives the negative log posterior, so
-    :math:`\lambda\alpha = d / (n b)` and :math:`\lambda(1-\alpha) = d / (n \tau^2)`:
-
-    .. math::
-
-        \lambda = \frac{d}{n} \Big(\frac1b + \frac1{\tau^2}\Big), \qquad
-        \alpha = \frac{1/b}{1/b + 1/\tau^2}.
+    $$
+    \lambda = \frac{d}{n} \Big(\frac1b + \frac1{\tau^2}\Big), \qquad
+    \alpha = \frac{1/b}{1/b + 1/\tau^2}.
+    $$
 
     Parameters
     ----------
@@ -74,7 +74,7 @@ def glmnet_params(
     The correspondence above is for ``glmnet(..., standardize=FALSE)`` and unit weights. With
     glmnet's default ``standardize=TRUE`` the penalty applies to the coefficients of the columns
     scaled to unit variance, so the same ``(lambda, alpha)`` is the MAP under per-feature prior
-    scales on the original columns; :func:`glmnet_standardized_scales` returns them.
+    scales on the original columns; `glmnet_standardized_scales` returns them.
 
     For ``family="gaussian"`` glmnet also standardizes ``y`` internally; its documentation
     advises supplying a ``y`` already standardized (with the ``1/n`` variance formula) when
@@ -105,14 +105,19 @@ def glmnet_prior_scales(
 ) -> tuple[FloatOrArray, FloatOrArray]:
     r"""Return the prior scales ``(b, tau)`` whose MAP is glmnet's fit at ``(lambda, alpha)``.
 
-    Inverse of :func:`glmnet_params`. glmnet minimizes
-    :math:`-\frac{d}{n}\log L(w) + \lambda[\frac{1-\alpha}{2}\lVert w \rVert_2^2 +
-    \alpha\lVert w \rVert_1]` (for gaussian, :math:`\frac{1}{2n}\lVert y - Xw\rVert_2^2` is the
-    first term with :math:`d = \sigma^2`; :math:`d = 1` for binomial and poisson), so
+    Inverse of `glmnet_params`. glmnet minimizes
 
-    .. math::
+    $$
+    -\frac{d}{n}\log L(w)
+    + \lambda\Big[\frac{1-\alpha}{2}\lVert w \rVert_2^2 + \alpha\lVert w \rVert_1\Big]
+    $$
 
-        b = \frac{d}{n \lambda \alpha}, \qquad \tau = \sqrt{\frac{d}{n \lambda (1 - \alpha)}}.
+    (for gaussian, $\frac{1}{2n}\lVert y - Xw\rVert_2^2$ is the first term with $d = \sigma^2$;
+    $d = 1$ for binomial and poisson), so
+
+    $$
+    b = \frac{d}{n \lambda \alpha}, \qquad \tau = \sqrt{\frac{d}{n \lambda (1 - \alpha)}}.
+    $$
 
     Parameters
     ----------
@@ -156,16 +161,18 @@ def glmnet_standardized_scales(scale: ArrayLike, *, X: ArrayLike) -> np.ndarray:
     r"""Return per-feature prior scales on the original columns of ``X`` under ``standardize=TRUE``.
 
     With ``standardize=TRUE`` (glmnet's default) the penalty is applied to the coefficients
-    :math:`v_j = s_j w_j` of the columns scaled to unit variance, where :math:`s_j` is the sd of
+    $v_j = s_j w_j$ of the columns scaled to unit variance, where $s_j$ is the sd of
     column ``j`` computed with the ``1/n`` formula (coefficients are reported on the original
-    scale). A penalty :math:`|v_j| / b = |w_j| / (b / s_j)` and
-    :math:`v_j^2 / (2\tau^2) = w_j^2 / (2 (\tau / s_j)^2)` is therefore, on the original scale, a
+    scale). A penalty $|v_j| / b = |w_j| / (b / s_j)$ and
+    $v_j^2 / (2\tau^2) = w_j^2 / (2 (\tau / s_j)^2)$ is therefore, on the original scale, a
     prior with per-feature scale
 
-    .. math:: b_j = b / s_j, \qquad \tau_j = \tau / s_j.
+    $$
+    b_j = b / s_j, \qquad \tau_j = \tau / s_j.
+    $$
 
     Both the Laplace scale and the Normal sd transform the same way, so ``scale`` may be either
-    (e.g. from :func:`glmnet_prior_scales`). With ``standardize=FALSE`` no conversion is needed:
+    (e.g. from `glmnet_prior_scales`). With ``standardize=FALSE`` no conversion is needed:
     the scale is the same for every feature.
 
     Parameters

@@ -1,8 +1,8 @@
 """The one table: each penalty convention, the prior kinds it expresses, and both directions.
 
 A prior's penalty is its two parts (``bayesreg.priors.PenaltyParts``): an L1 scale ``b`` and an
-L2 scale ``tau``, either absent (``None`` or ``inf``). A :class:`Convention` turns ``(b, tau)``
-into its parameters (:func:`penalty_params`) and back (:func:`prior_parts`), through the
+L2 scale ``tau``, either absent (``None`` or ``inf``). A `Convention` turns ``(b, tau)``
+into its parameters (`penalty_params`) and back (`prior_parts`), through the
 conversion functions of this package, so estimators, the command line, ``verify`` and reports
 never branch on a prior's name: they look the convention up here and ask
 ``bayesreg.priors.for_parts`` which prior kind the parts make.
@@ -14,7 +14,9 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
-from ..priors import PenaltyParts
+import numpy as np
+
+from ..priors import PenaltyParts, for_parts
 from .gaussian import (
     elastic_net_params,
     elastic_net_prior_scales,
@@ -30,7 +32,7 @@ __all__ = ["CONVENTIONS", "Convention", "convention", "penalty_params", "prior_p
 
 
 class Convention(NamedTuple):
-    """One penalized-regression convention (a row of :data:`CONVENTIONS`).
+    """One penalized-regression convention (a row of `CONVENTIONS`).
 
     Attributes
     ----------
@@ -68,7 +70,7 @@ class Convention(NamedTuple):
 
 def _finite(scale: Any) -> Any:
     """``None`` for an absent part (``None`` or ``inf``), the scale otherwise."""
-    if scale is None or (isinstance(scale, float) and math.isinf(scale)):
+    if scale is None or np.all(np.isinf(np.asarray(scale, dtype=float))):
         return None
     return scale
 
@@ -158,6 +160,14 @@ def penalty_params(
     """
     row = convention(name)
     b, tau = (_finite(parts[0]), _finite(parts[1]))
+    if b is not None or tau is not None:  # neither: the conversion names both as missing
+        kind = for_parts(b, tau).name
+        if kind not in row.priors:
+            raise ValueError(
+                f"convention {name!r} ({row.label}) expresses the {' / '.join(row.priors)} "
+                f"prior, not {kind} (l1_scale={parts[0]!r}, l2_scale={parts[1]!r}); "
+                f"use a convention that lists {kind!r} in its priors."
+            )
     values = row.to_params(b, tau, sigma, n)
     return dict(zip(row.params, values, strict=True))
 

@@ -1,8 +1,8 @@
 """Priors on regression weights, each defined once with the math every other part asks of it.
 
-See :mod:`bayesreg.priors.base` for the contract (:class:`PriorKind`). The built-in kinds are
+See `bayesreg.priors.base` for the contract (`PriorKind`). The built-in kinds are
 ``gaussian`` (ridge), ``laplace`` (lasso) and ``elastic_net``; a new kind is a new module here
-that calls :func:`register_prior`.
+that calls `register_prior`.
 """
 
 from .base import (

@@ -1,7 +1,7 @@
 """What a prior kind answers for the rest of the toolkit, and the registry that finds it.
 
 A *prior kind* (``gaussian``, ``laplace``, ``elastic_net``, ...) is defined once, in its own
-module of this wing, as a :class:`PriorKind`. Everything else asks it instead of testing names
+module of this wing, as a `PriorKind`. Everything else asks it instead of testing names
 or classes:
 
 - ``build(...)`` makes its NumPyro distribution (the public constructors ``gaussian(scale)``,
@@ -13,9 +13,9 @@ or classes:
 - ``l1_part(d, value)`` splits its log density for the MAP's proximal step into the weight of
   ``|w - loc|`` and a smooth remainder, or says it has no L1 part.
 
-A kind is registered by :func:`register_prior`; :func:`get` finds one by name, :func:`kind_of`
+A kind is registered by `register_prior`; `get` finds one by name, `kind_of`
 finds the kind of a (possibly ``expand``-ed, ``to_event``-ed or masked) distribution, and
-:func:`for_parts` names the kind whose penalty has exactly the given parts. A prior scale is a
+`for_parts` names the kind whose penalty has exactly the given parts. A prior scale is a
 number today; a scale given as a distribution (a hyperprior) has no fixed penalty, and
 ``penalty_parts`` answers ``None`` for it.
 """
@@ -81,9 +81,9 @@ class PriorKind:
     build : callable
         ``build(l1_scale=None, l2_scale=None, loc=0.0)`` -> distribution (validated).
     penalty_parts : callable
-        ``penalty_parts(d)`` -> :class:`PenaltyParts`, or ``None`` when the scale is random.
+        ``penalty_parts(d)`` -> `PenaltyParts`, or ``None`` when the scale is random.
     l1_part : callable
-        ``l1_part(d, value)`` -> :class:`L1Part`, or ``None`` when it has no L1 term.
+        ``l1_part(d, value)`` -> `L1Part`, or ``None`` when it has no L1 term.
     label : str
         How it reads in words, e.g. ``"Normal(0, tau)"``.
     scale_labels : dict of str to str
@@ -100,12 +100,21 @@ class PriorKind:
     scale_labels: dict[str, str]
 
     def describe(self, parts: PenaltyParts) -> str:
-        """Describe the prior with its scales in words: ``"Normal(0, tau), tau = 2"``."""
+        """Describe the prior with its scales in words: ``"Normal(0, tau), tau = 2"``.
+
+        A scale that differs across weights reads as its range, ``"tau = 0.5 to 2"``.
+        """
         shown = ", ".join(
-            f"{self.scale_labels[part].split()[-1]} = {float(np.max(getattr(parts, part))):.6g}"
+            f"{self.scale_labels[part].split()[-1]} = {_show_scale(getattr(parts, part))}"
             for part in self.parts
         )
         return f"{self.label}, {shown}"
+
+
+def _show_scale(value: ArrayLike) -> str:
+    values = np.asarray(value, dtype=float)
+    low, high = float(np.min(values)), float(np.max(values))
+    return f"{high:.6g}" if low == high else f"{low:.6g} to {high:.6g}"
 
 
 _LOCK = threading.Lock()

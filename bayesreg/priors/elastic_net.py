@@ -23,14 +23,14 @@ __all__ = ["ELASTIC_NET", "ElasticNetPrior", "elastic_net"]
 
 
 class ElasticNetPrior(dist.Distribution):
-    r"""Elastic-net prior: density :math:`\propto \exp(-|w - \mu|/b - (w - \mu)^2 / (2\tau^2))`.
+    r"""Elastic-net prior: density $\propto \exp(-|w - \mu|/b - (w - \mu)^2 / (2\tau^2))$.
 
-    Its mode under a Gaussian likelihood is the elastic-net estimate (:mod:`bayesreg.penalty`).
+    Its mode under a Gaussian likelihood is the elastic-net estimate (`bayesreg.penalty`).
     The normalizing constant is closed form,
 
-    .. math::
-
-        Z = 2\tau\sqrt{\pi/2}\;\operatorname{erfcx}\!\big(\tau / (b\sqrt2)\big),
+    $$
+    Z = 2\tau\sqrt{\pi/2}\;\operatorname{erfcx}\!\big(\tau / (b\sqrt2)\big),
+    $$
 
     evaluated as ``log_ndtr`` so it stays finite for any ratio ``tau / b``. Each half is a
     Normal(-tau²/b, tau) truncated to the positive axis, which is how it is sampled.
@@ -38,11 +38,11 @@ class ElasticNetPrior(dist.Distribution):
     Parameters
     ----------
     loc : ArrayLike
-        Centre :math:`\mu`.
+        Centre $\mu$.
     l1_scale : ArrayLike
-        Laplace scale :math:`b > 0` (the L1 part).
+        Laplace scale $b > 0$ (the L1 part).
     l2_scale : ArrayLike
-        Gaussian scale :math:`\tau > 0` (the L2 part).
+        Gaussian scale $\tau > 0$ (the L2 part).
     """
 
     arg_constraints = {
