@@ -13,6 +13,7 @@ import jax
 jax.config.update("jax_enable_x64", True)
 
 from . import data, io, models, penalty, prox  # noqa: E402
+from ._version import __version__  # noqa: E402
 from .compare import ShrinkagePath, compare, compare_summary, predict, shrinkage_path  # noqa: E402
 from .data import design_from_formula, load_csv  # noqa: E402
 from .map import (  # noqa: E402
@@ -58,4 +59,3 @@ __all__ = [
     "sample_posterior",
     "shrinkage_path",
 ]
-__version__ = "0.1.0"

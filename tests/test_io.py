@@ -1,5 +1,6 @@
 """Save / load: lossless round trips, newer format versions, damaged and foreign files."""
 
+import dataclasses
 import doctest
 import io as stdlib_io
 import json
@@ -18,17 +19,29 @@ import numpy as np
 import numpyro.distributions as dist
 import pandas as pd
 import pytest
+import xarray as xr
 
 import bayesreg.io as brio
-from bayesreg import map_estimate, models
+from bayesreg import map_estimate, map_path, models
 from bayesreg.io import (
+    codec,
+    estimators,
+    generic,
     load_estimator,
     load_map,
+    load_map_path,
     load_posterior,
+    posterior,
+    results,
     save_estimator,
     save_map,
+    save_map_path,
     save_posterior,
+    schema,
 )
+from bayesreg.io.netcdf import read_netcdf
+from bayesreg.io.posterior import write_posterior
+from bayesreg.map import MapPath, MapResult
 from bayesreg.sample import sample_posterior
 from bayesreg.sklearn import (
     BayesianLinearRegression,
@@ -64,7 +77,7 @@ def assert_same(a, b, where="value"):
         fields = type(a).gather_pytree_data_fields() + type(a).gather_pytree_aux_fields()
         for name in fields:
             assert_same(vars(a).get(name), vars(b).get(name), f"{where}.{name}")
-    elif isinstance(a, brio.MapResult):
+    elif isinstance(a, MapResult):
         assert_same_map(a, b)
     else:
         assert a == b, f"{where}: {a!r} != {b!r}"
@@ -104,8 +117,8 @@ def user_model(X, y=None, scale=1.0):
 @pytest.fixture
 def registry(monkeypatch):
     """An empty model / distribution registry for one test (register_model is per process)."""
-    monkeypatch.setattr(brio, "_REGISTERED_MODELS", {})
-    monkeypatch.setattr(brio, "_REGISTERED_DISTRIBUTIONS", {})
+    monkeypatch.setattr(codec, "REGISTERED_MODELS", {})
+    monkeypatch.setattr(codec, "REGISTERED_DISTRIBUTIONS", {})
 
 
 @pytest.fixture(scope="module")
@@ -202,10 +215,10 @@ def test_map_of_a_local_model_needs_model_argument(tmp_path, data):
 def test_map_with_unsupported_argument_says_how_to_save(tmp_path, data):
     X, y = data
     fit = map_estimate(models.linear, X, y, prior=models.laplace(0.3))
-    odd = brio.MapResult(**{**vars(fit), "kwargs": {**fit.kwargs, "extra": object()}})
+    odd = MapResult(**{**vars(fit), "kwargs": {**fit.kwargs, "extra": object()}})
     with pytest.raises(TypeError, match=r"fit.kwargs\['extra'\].*object"):
         save_map(odd, tmp_path / "fit.npz")
-    mixed = brio.MapResult(**{**vars(fit), "kwargs": {"names": np.array(["a", 1], dtype=object)}})
+    mixed = MapResult(**{**vars(fit), "kwargs": {"names": np.array(["a", 1], dtype=object)}})
     with pytest.raises(TypeError, match="object array"):
         save_map(mixed, tmp_path / "fit.npz")
     assert not os.path.exists(tmp_path / "fit.npz")  # nothing half-written
@@ -336,22 +349,32 @@ def saved(tmp_path_factory, data):
     fit = map_estimate(models.linear, X, y, prior=models.laplace(0.3))
     post = sample_posterior(models.linear, X, y, prior=models.gaussian(1.0), num_samples=50)
     est = BayesianLinearRegression(prior="laplace", alpha=0.05).fit(X, y)
+    grid = map_path(models.linear, X, y, path={"prior": [models.laplace(b) for b in (0.1, 1.0)]})
     paths = {"map": folder / "fit.npz", "posterior": folder / "post.nc", "estimator": folder / "e"}
+    paths["path"] = folder / "path.npz"
     save_map(fit, paths["map"])
     save_posterior(post, paths["posterior"])
     save_estimator(est, paths["estimator"])
-    return {"objects": {"map": fit, "posterior": post, "estimator": est}, "paths": paths}
+    save_map_path(grid, paths["path"])
+    objects = {"map": fit, "posterior": post, "estimator": est, "path": grid}
+    return {"objects": objects, "paths": paths}
 
 
-SAVERS = {"map": save_map, "posterior": save_posterior, "estimator": save_estimator}
-LOADERS = {"map": load_map, "posterior": load_posterior, "estimator": load_estimator}
+SAVERS = {
+    "map": save_map, "posterior": save_posterior, "estimator": save_estimator,
+    "path": save_map_path,
+}  # fmt: skip
+LOADERS = {
+    "map": load_map, "posterior": load_posterior, "estimator": load_estimator,
+    "path": load_map_path,
+}  # fmt: skip
 KINDS = list(LOADERS)
 
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_newer_format_version_is_refused_with_upgrade_hint(tmp_path, saved, kind, monkeypatch):
     path = tmp_path / "newer"
-    monkeypatch.setattr(brio, "FORMAT_VERSION", brio.FORMAT_VERSION + 1)
+    monkeypatch.setattr(schema, "FORMAT_VERSION", brio.FORMAT_VERSION + 1)
     SAVERS[kind](saved["objects"][kind], path)
     monkeypatch.undo()
     message = (
@@ -384,7 +407,7 @@ def test_random_garbage_gives_value_error_with_cause(tmp_path, kind):
     assert str(path) in str(info.value)
 
 
-@pytest.mark.parametrize("kind", ["map", "estimator"])
+@pytest.mark.parametrize("kind", ["map", "estimator", "path"])
 def test_flipped_byte_in_an_array_is_caught_by_the_checksum(tmp_path, saved, kind):
     original = saved["paths"][kind]
     with zipfile.ZipFile(original) as archive:
@@ -443,6 +466,10 @@ def test_header_naming_a_non_estimator_class_is_refused(tmp_path, saved):
          "bayesreg.io.load_estimator"),
         ("estimator", "map", "use bayesreg.io.load_map"),
         ("map", "posterior", "not a readable bayesreg MAP result file"),
+        ("path", "map", "not a bayesreg.MapPath file; it holds a bayesreg.MapResult: use "
+         "bayesreg.io.load_map"),
+        ("map", "path", "use bayesreg.io.load_map_path"),
+        ("path", "posterior", "not a readable bayesreg MAP path file"),
         ("posterior", "map", "not a readable bayesreg posterior file"),
     ],
 )  # fmt: skip
@@ -485,9 +512,12 @@ def test_no_pickle_in_the_archive(saved):
 
 
 def test_docstring_examples_run():
-    result = doctest.testmod(brio, raise_on_error=False, report=True)
-    assert result.attempted >= 9
-    assert result.failed == 0
+    attempted = 0
+    for module in (brio, codec, results, posterior, estimators, generic):
+        result = doctest.testmod(module, raise_on_error=False, report=True)
+        assert result.failed == 0, module.__name__
+        attempted += result.attempted
+    assert attempted >= 9
 
 
 # ---------------------------------------------------------------------------------------------
@@ -633,7 +663,7 @@ class OwnPrior(dist.Normal):
 def test_registered_model_and_distribution_load(tmp_path, data, registry):
     X, y = data
     fit = map_estimate(user_model, X, y, scale=0.5)
-    fit = brio.MapResult(**{**vars(fit), "kwargs": {"scale": 0.5, "extra": OwnPrior(0.0, 1.0)}})
+    fit = MapResult(**{**vars(fit), "kwargs": {"scale": 0.5, "extra": OwnPrior(0.0, 1.0)}})
     save_map(fit, tmp_path / "fit.npz")
     with pytest.raises(ValueError, match="register_distribution"):
         load_map(tmp_path / "fit.npz")
@@ -863,6 +893,215 @@ def test_netcdf_declaring_more_than_it_holds_is_refused(tmp_path, saved):
 
 
 # ---------------------------------------------------------------------------------------------
+# MAP paths
+
+
+def assert_same_path(a, b):
+    for item in dataclasses.fields(MapPath):
+        if item.name != "model":
+            assert_same(getattr(a, item.name), getattr(b, item.name), item.name)
+    assert a.model is b.model
+
+
+@pytest.mark.parametrize("case", ["laplace", "two_arguments", "vmap", "user_model", "no_data"])
+def test_map_path_round_trip_is_exact(tmp_path, data, case, registry):
+    X, y = data
+    names = ["a", "b", "c", "d"]
+    priors = [models.laplace(b) for b in (0.1, 0.5, 2.0)]
+    if case == "laplace":
+        grid = map_path(models.linear, X, y, path={"prior": priors}, sigma=1.2, feature_names=names)
+    elif case == "two_arguments":
+        grid = map_path(
+            models.linear, X, y, path={"prior": priors, "sigma": [0.5, 1.0, 2.0]}, intercept=False
+        )
+    elif case == "vmap":
+        grid = map_path(
+            models.linear, X, y, path={"prior": [models.gaussian(s) for s in np.array([0.5, 2.0])]},
+            method="vmap",
+        )  # fmt: skip
+    elif case == "user_model":
+        grid = map_path(user_model, X, y, path={"scale": np.array([0.5, 1.0])})
+        brio.register_model(user_model)
+    else:
+        grid = map_path(models.linear, X, y, path={"prior": priors})
+    path = tmp_path / "path.npz"
+    save_map_path(grid, path, include_data=case != "no_data")
+    loaded = load_map_path(path)
+    if case == "no_data":
+        assert loaded.args == () and loaded.kwargs == {}
+        grid = dataclasses.replace(grid, args=(), kwargs={})
+    assert_same_path(grid, loaded)
+    assert len(loaded) == len(grid)
+    for i in range(len(grid)):  # each point is the same MapResult
+        assert_same_map(grid[i], loaded[i])
+
+
+def test_map_path_of_a_local_model_needs_model_argument(tmp_path, data):
+    X, y = data
+
+    def local_model(X, y=None, scale=1.0):
+        user_model(X, y, scale)
+
+    grid = map_path(local_model, X, y, path={"scale": [0.5, 1.0]})
+    save_map_path(grid, tmp_path / "path.npz")
+    with pytest.warns(UserWarning, match="was not re-imported.*Pass model="):
+        assert load_map_path(tmp_path / "path.npz").model is None
+    assert load_map_path(tmp_path / "path.npz", model=local_model).model is local_model
+
+
+def test_save_map_path_refuses_other_objects(tmp_path, saved):
+    with pytest.raises(TypeError, match="MapPath"):
+        save_map_path(saved["objects"]["map"], tmp_path / "path.npz")
+    assert not os.path.exists(tmp_path / "path.npz")
+
+
+def _array_key(node):
+    return node["key"]
+
+
+MAP_PATH_SCHEMA_CASES = {
+    "converged_floats": (
+        lambda r: r["converged"].update(key=_array_key(r["objective"])),
+        r"result\.converged = .* is not an array of booleans",
+    ),
+    "num_iter_floats": (
+        lambda r: r["num_iter"].update(key=_array_key(r["optimality"])),
+        r"result\.num_iter = .* is not an array of integers",
+    ),
+    "objective_a_number": (
+        lambda r: r.update(objective={"__type__": "float", "value": "1.0"}),
+        r"result\.objective = 1\.0 is not an array of floats, one per point",
+    ),
+    "optimality_not_k": (
+        lambda r: r["optimality"].update(key=_array_key(r["args"]["items"][1])),
+        r"result\.optimality = .*shape \(40,\).* is not of shape \(2,\)",
+    ),
+    "coef_not_k_points": (
+        lambda r: r["params"]["items"]["coef"].update(key=_array_key(r["args"]["items"][0])),
+        r"result\.params\['coef'\] = .*shape \(40, 4\).* is not of leading axis 2",
+    ),
+    "path_too_short": (
+        lambda r: r["path"]["items"]["prior"]["items"].pop(),
+        r"result\.path\['prior'\] = .* is not a list of 2 values",
+    ),
+    "path_also_in_kwargs": (
+        lambda r: r["kwargs"]["items"].update(prior=r["path"]["items"]["prior"]["items"][0]),
+        r"result\.kwargs = \['prior'\] is not arguments apart from those of the path",
+    ),
+    "method_number": (lambda r: r.update(method=1), r"result\.method = 1 is not a string"),
+    "tolerance_negative": (
+        lambda r: r["tolerance"].update(value="-1.0"),
+        r"result\.tolerance = -1\.0 is not a number > 0",
+    ),
+    "coef_hello": (
+        lambda r: r["params"]["items"].update(coef="hello"),
+        r"result\.params\['coef'\] = 'hello' is not a numeric array",
+    ),
+    "unknown_array": (
+        lambda r: r["objective"].update(key="nope"),
+        r"result\.objective\.key = 'nope'",
+    ),
+    "extra_field": (lambda r: r.update(code="x"), r"result = .*unexpected \['code'\]"),
+    "a_map_result": (
+        lambda r: r.update(__type__="MapResult"),
+        r"result\.__type__ = 'MapResult' is not 'MapPath'",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(MAP_PATH_SCHEMA_CASES))
+def test_map_path_header_schema(tmp_path, saved, case):
+    edit, match = MAP_PATH_SCHEMA_CASES[case]
+    path = tmp_path / "bad.npz"
+    _rewrite_header(saved["paths"]["path"], path, _edit_json(lambda h: edit(h["result"])))
+    with pytest.raises(ValueError, match=match) as info:
+        load_map_path(path)
+    message = str(info.value)
+    assert str(path) in message and "damaged or not a bayesreg file" in message
+
+
+@pytest.mark.parametrize("target", ATTACKS)
+def test_map_path_file_naming_code_loads_without_it(tmp_path, saved, target, evil_module):
+    sentinel = tmp_path / "sentinel"
+    if target == "module":
+        target, sentinel = evil_module
+
+    def edit(header):
+        header["result"]["model"] = target
+        header["result"]["args"] = {"__type__": "tuple", "items": [_code_for(target, sentinel)]}
+
+    path = tmp_path / "evil.npz"
+    _rewrite_header(saved["paths"]["path"], path, _edit_json(edit))
+    with pytest.warns(UserWarning, match="not re-imported.*model=None.*register_model"):
+        grid = load_map_path(path)
+    assert grid.model is None and grid[0].model is None
+    assert not sentinel.exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# save / load of any kind, through the registry of result types
+
+SAME = {
+    "map": assert_same_map,
+    "path": assert_same_path,
+    "posterior": assert_same_posterior,
+    "estimator": lambda a, b: assert_same(a.get_params(), b.get_params(), "params"),
+}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_generic_save_and_load_take_every_kind(tmp_path, saved, kind):
+    obj = saved["objects"][kind]
+    brio.save(obj, tmp_path / "file")
+    loaded = brio.load(tmp_path / "file")
+    assert type(loaded) is type(obj)
+    SAME[kind](obj, loaded)
+    SAME[kind](LOADERS[kind](saved["paths"][kind]), brio.load(saved["paths"][kind]))
+
+
+def test_generic_save_and_load_refuse_what_they_do_not_know(tmp_path, saved):
+    with pytest.raises(TypeError, match="cannot save an object of type dict.*bayesreg.MapResult"):
+        brio.save({"a": 1}, tmp_path / "file")
+    np.savez(tmp_path / "plain.npz", a=np.arange(3))
+    (tmp_path / "garbage").write_bytes(b"garbage")
+    for name in ("plain.npz", "garbage"):
+        with pytest.raises(ValueError, match="not a readable bayesreg file"):
+            brio.load(tmp_path / name)
+    with pytest.raises(FileNotFoundError, match="no such file"):
+        brio.load(tmp_path / "missing")
+    with pytest.warns(UserWarning, match="not re-imported"):  # options go to the loader
+        brio.save(dataclasses.replace(saved["objects"]["map"], model=user_model), tmp_path / "fit")
+        assert brio.load(tmp_path / "fit").model is None
+    assert brio.load(tmp_path / "fit", model=user_model).model is user_model
+
+
+FRESH_LOAD = textwrap.dedent(
+    """
+    import sys
+    import bayesreg.io as brio
+
+    assert "bayesreg.sklearn" not in sys.modules and "sklearn" not in sys.modules
+    est = brio.load_estimator(sys.argv[1])
+    print(type(est).__module__.startswith("bayesreg.sklearn"), type(est).__name__)
+    print(est.map_.model.__name__)
+    """
+)
+
+
+def test_io_imports_no_estimator_and_loads_one_in_a_fresh_process(saved):
+    env = {**os.environ, "JAX_PLATFORMS": "cpu"}
+    out = subprocess.run(
+        [sys.executable, "-c", FRESH_LOAD, str(saved["paths"]["estimator"])],
+        capture_output=True, text=True, env=env, check=True, timeout=300,
+    )  # fmt: skip
+    assert out.stdout.split() == ["True", "BayesianLinearRegression", "linear"]
+    with zipfile.ZipFile(saved["paths"]["estimator"]) as archive:
+        header = json.loads(archive.read("header.json"))
+    assert header["class"] == "bayesreg.sklearn:BayesianLinearRegression"  # the public name
+    assert header["fitted"]["items"]["map_"]["model"] == "bayesreg.models:linear"
+
+
+# ---------------------------------------------------------------------------------------------
 # atomic, tidy saves: the old file survives a failed save, no temporary is left, umask honoured
 
 BIG_SAVE = textwrap.dedent(
@@ -870,7 +1109,7 @@ BIG_SAVE = textwrap.dedent(
     import dataclasses, sys
     import numpy as np
     import bayesreg.io as brio
-    from bayesreg import map_estimate, models
+    from bayesreg import map_estimate, map_path, models
     from bayesreg.sample import sample_posterior
     from bayesreg.sklearn import BayesianLinearRegression
 
@@ -884,6 +1123,9 @@ BIG_SAVE = textwrap.dedent(
         obj = post._replace(args=big) if hasattr(post, "_replace") else dataclasses.replace(
             post, args=big
         )
+    elif kind == "path":
+        grid = map_path(models.linear, X, y, path={"prior": [models.laplace(1.0)]})
+        obj = dataclasses.replace(grid, args=big)
     else:
         fit = map_estimate(models.linear, X, y, prior=models.laplace(1.0))
         obj = dataclasses.replace(fit, args=big)
@@ -893,7 +1135,7 @@ BIG_SAVE = textwrap.dedent(
             obj = est
     print("saving", flush=True)
     {"map": brio.save_map, "posterior": brio.save_posterior,
-     "estimator": brio.save_estimator}[kind](obj, path)
+     "estimator": brio.save_estimator, "path": brio.save_map_path}[kind](obj, path)
     print("saved", flush=True)
     """
 )
@@ -955,7 +1197,7 @@ def test_save_failing_mid_write_keeps_the_old_file_and_leaves_nothing(
         return wrapper
 
     if kind == "posterior":
-        monkeypatch.setattr(brio.xr.Dataset, "to_netcdf", fail(brio.xr.Dataset.to_netcdf))
+        monkeypatch.setattr(xr.Dataset, "to_netcdf", fail(xr.Dataset.to_netcdf))
     else:
         monkeypatch.setattr(np.lib.format, "write_array", fail(np.lib.format.write_array))
     with pytest.raises(OSError, match="disk full"):
@@ -981,10 +1223,10 @@ def test_posterior_file_of_the_previous_writer_still_loads(tmp_path, saved):
     """Files written before (InferenceData.to_netcdf: zlib-compressed variables) load alike."""
     post = saved["objects"]["posterior"]
     buffer = stdlib_io.BytesIO()
-    brio._write_posterior(post, buffer)  # the header and arrays as they are written
+    write_posterior(post, buffer)  # the header and arrays as they are written
     new = tmp_path / "new.nc"
     new.write_bytes(buffer.getvalue())
-    attrs, groups = brio._read_netcdf(str(new))
+    attrs, groups = read_netcdf(str(new))
     old = tmp_path / "old.nc"
     arrays = groups.pop("bayesreg_arrays")
     az.InferenceData(attrs=attrs, **groups).to_netcdf(old)  # compress=True, as before
