@@ -115,6 +115,14 @@ def test_every_convention_has_a_scikit_learn_oracle():
         assert set(row.priors) <= set(KINDS), (name, row.priors)
 
 
+@each_kind
+def test_every_kind_with_a_penalty_has_a_linear_oracle(name):
+    # a kind with L1 / L2 parts is a penalized least-squares fit: some convention must say which
+    if priors.get(name).parts:
+        linear = [c for c, lik in ORACLES if lik == "linear"]
+        assert any(name in penalty.CONVENTIONS[c].priors for c in linear), name
+
+
 def linear_problems():
     rng = np.random.default_rng(0)
     n, p = 60, COLUMN_SCALES.size
@@ -202,8 +210,8 @@ def integral(prior, loc, width):
     )
 
 
-# scipy's laplace.logpdf is log(pdf): -inf past ~700 scales out, so the values are in scales;
-# atol: near the mode its log(1/2) - |x| - log(b) cancels to ~1e-16.
+# The values are in units of the scale (scipy's laplace.logpdf is log(pdf): -inf ~700 scales
+# out); atol: near the mode scipy's log(1/2) - |x| - log(b) cancels to ~1e-16.
 def _gaussian_oracle(kind):
     for loc in LOCS:
         for tau in (1e-2, 0.5, 3.0):
@@ -278,7 +286,7 @@ def test_log_density_is_its_penalty_up_to_a_constant(name, scale):
 def test_registry_finds_the_kind(name):
     kind = priors.get(name)
     assert kind.name == name
-    assert set(kind.parts) <= {"l1_scale", "l2_scale"} and kind.parts
+    assert set(kind.parts) <= {"l1_scale", "l2_scale"}
     assert set(kind.scale_labels) == set(kind.parts)
     prior = kind.build(**parts_at(kind, 0.5))
     assert type(prior) is kind.distribution
