@@ -222,3 +222,21 @@ def test_sufficient_statistics_apply_only_where_exact_and_cheaper():
     # the single-solve cost rule asks for more rows per feature
     assert reduced_arguments(linear, (X[:7], y[:7]), kwargs) is not None
     assert reduced_arguments(linear, (X[:7], y[:7]), kwargs, min_rows_per_feature=2.0) is None
+
+
+def test_reduced_arguments_asks_the_model_not_its_name():
+    X, y = np.ones((5, 1)), np.zeros(5)
+    calls = []
+
+    def model(X, y=None, *, scale=1.0):
+        numpyro.sample("y", dist.Normal(0.0, scale), obs=y)
+
+    def reduce(args, kwargs, *, min_rows_per_feature, max_features):
+        calls.append((min_rows_per_feature, max_features))
+        return args, {**kwargs, "scale": 2.0}
+
+    assert reduced_arguments(model, (X, y), {}) is None  # declares nothing
+    model.reduce_arguments = reduce
+    assert reduced_arguments(model, (X, y), {}, min_rows_per_feature=2.0)[1] == {"scale": 2.0}
+    assert calls == [(2.0, 4096)]
+    assert linear.reduce_arguments is not None and not hasattr(logistic, "reduce_arguments")

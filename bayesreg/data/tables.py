@@ -34,8 +34,8 @@ def design_from_formula(
     Parameters
     ----------
     formula : str
-        ``"response ~ terms"`` in formulaic's grammar, restricted to the whitelist of the
-        module docstring (``FORMULA_GRAMMAR``): ``a:b`` is the product of ``a`` and ``b``,
+        ``"response ~ terms"`` in formulaic's grammar, restricted to the whitelist of
+        `bayesreg.data.formula` (``FORMULA_GRAMMAR``): ``a:b`` is the product of ``a`` and ``b``,
         ``a*b`` is ``a + b + a:b``, ``(a + b)**2`` is ``a + b + a:b``, ``C(g)`` encodes ``g``
         as a categorical (string columns are categorical without it), ``log(a)``,
         ``exp(a)``, ``sqrt(a)``, ``center(a)``, ``scale(a)`` transform a column. The left side

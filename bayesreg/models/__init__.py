@@ -16,7 +16,7 @@ Priors for the weights are NumPyro distributions. `gaussian`, `laplace` and
 `bayesreg.penalty` for the penalty each one equals); any other univariate distribution (one
 weight each, e.g. ``dist.StudentT``), or a multivariate one with event shape ``(p,)``, works too.
 
-The models are one GLM body (`bayesreg.models.glm.glm`: design checks, the sites, the predictor,
+The models are one GLM body (`bayesreg.models.glm_model`: design checks, the sites, the predictor,
 the plates) with a likelihood family each (`bayesreg.models.families`, NamedTuples of functions).
 `reduced_arguments` asks a model for cheaper arguments of the same density (``linear``: its
 sufficient statistics, `GaussianStatistics`, from `bayesreg.data`).
@@ -30,7 +30,7 @@ from .families import (
     POISSON_LIKELIHOOD,
     Family,
 )
-from .glm import IdentifiabilityWarning, glm
+from .glm import IdentifiabilityWarning, glm_model
 from .reduction import reduced_arguments
 from .regression import linear, logistic, poisson
 
@@ -45,7 +45,7 @@ __all__ = [
     "elastic_net",
     "gaussian",
     "gaussian_statistics",
-    "glm",
+    "glm_model",
     "laplace",
     "linear",
     "logistic",

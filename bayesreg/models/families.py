@@ -1,6 +1,6 @@
 """Likelihood families of the GLM body, as NamedTuples of functions.
 
-A `Family` says what `bayesreg.models.glm.glm` needs to know about a likelihood: how to check
+A `Family` says what `bayesreg.models.glm_model` needs to know about a likelihood: how to check
 observed responses, how to turn the model's noise argument into a value (sampling a site if it is
 a prior), the distribution of ``y`` given the linear predictor ``eta``, and, optionally, the
 log-likelihood from sufficient statistics. A new likelihood (negative binomial, Student-t, ...)

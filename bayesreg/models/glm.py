@@ -1,6 +1,6 @@
 """The one GLM body: design checks, the ``coef`` / ``intercept`` sites, the predictor, plates.
 
-`glm` is every built-in model: it validates ``X``, ``y`` and the feature names, samples the
+`glm_model` is every built-in model: it validates ``X``, ``y`` and the feature names, samples the
 weights under the named plate ``"features"`` and the intercept, asks the likelihood family for
 its noise (``linear``'s ``sigma``), and observes (or, with ``y=None``, draws) ``y`` under the
 named plate ``"obs"`` from the family's distribution of the linear predictor. The families are
@@ -24,14 +24,14 @@ from .._trace import is_concrete
 from .._types import Array, ArrayLike
 from .families import Family
 
-__all__ = ["IdentifiabilityWarning", "glm"]
+__all__ = ["IdentifiabilityWarning", "glm_model"]
 
 
 class IdentifiabilityWarning(UserWarning):
     """The data cannot pin down some parameters: the prior alone decides them (or nothing does)."""
 
 
-def glm(
+def glm_model(
     family: Family,
     X: ArrayLike,
     y: ArrayLike | None = None,
@@ -47,7 +47,7 @@ def glm(
     Parameters
     ----------
     family : Family
-        The likelihood family (e.g. `bayesreg.models.families.BERNOULLI_LIKELIHOOD`).
+        The likelihood family (e.g. `bayesreg.models.BERNOULLI_LIKELIHOOD`).
     X, y, prior, intercept, feature_names
         As in `bayesreg.models.linear`.
     noise : object, optional
@@ -170,7 +170,7 @@ def _warn_if_not_identifiable(
     intercept: bool | dist.Distribution,
     feature_names: Sequence[str] | None,
 ) -> None:
-    # stacklevel 4: this function, glm, the model function, then its caller
+    # stacklevel 4: this function, glm_model, the model function, then its caller
     n, p = X.shape
     if intercept is True and n > 1:
         constant = jnp.all(X == X[:1], axis=0)  # checked where X lives; p booleans come back

@@ -12,7 +12,7 @@ from .._trace import is_concrete
 from .._types import ArrayLike
 from ..data.statistics import GaussianStatistics, gaussian_statistics
 from .families import BERNOULLI_LIKELIHOOD, GAUSSIAN_LIKELIHOOD, POISSON_LIKELIHOOD
-from .glm import glm
+from .glm import glm_model
 from .reduction import STATISTICS_MAX_FEATURES
 
 __all__ = ["linear", "logistic", "poisson", "reduce_linear_arguments"]
@@ -71,7 +71,7 @@ def linear(
     >>> sorted(fit.params)
     ['coef', 'intercept']
     """
-    glm(
+    glm_model(
         GAUSSIAN_LIKELIHOOD,
         X,
         y,
@@ -135,7 +135,7 @@ def logistic(
     ``LogisticRegression(C=b, l1_ratio=1)`` (scikit-learn minimizes ``C·sum logloss + r(w)``).
     ``y`` holds 0/1 labels. Parameters as in `linear`.
     """
-    glm(
+    glm_model(
         BERNOULLI_LIKELIHOOD,
         X,
         y,
@@ -160,7 +160,7 @@ def poisson(
     ``PoissonRegressor(alpha=1/(n tau²))``. ``y`` holds non-negative counts.
     Parameters as in `linear`.
     """
-    glm(
+    glm_model(
         POISSON_LIKELIHOOD,
         X,
         y,
