@@ -6,9 +6,10 @@ depend on other latent values, or is flat on the reals (``dist.ImproperUniform``
 as the flat intercept of `bayesreg.models.linear`); there is at least one observed site; every
 observed site is Normal, with a location affine in the latent values and a scale and an
 observed value that do not depend on them; no site is scaled (``numpyro.handlers.scale``,
-subsampling). The location is checked numerically: its value $\ell_0$ at 0 and its Jacobian
-$J$ there (forward-mode), verified at a second, random point; the scale and the prior
-parameters must be equal at both points.
+subsampling). The location is checked numerically, in one batched run of the model: its value
+$\ell_0$ at 0 and at each unit vector (the columns of $J$, if it is affine), verified at a
+random point; the scale, the observed value and the prior parameters must be equal at 0 and
+there.
 
 With $\theta$ the latent values stacked in the order the model makes them, observation scales
 $s$, prior means $m_0$ and prior precisions $p_0$ ($1/\tau^2$ for a Normal site, $0$ for a flat
@@ -40,7 +41,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import numpyro.distributions as dist
-from jax.scipy.linalg import solve_triangular
 from numpyro.distributions import constraints
 from numpyro.infer import init_to_uniform
 
@@ -48,6 +48,7 @@ from ... import _trace
 from ..._compile import ProgramCache, SplitArguments, split_arguments
 from ..._types import Array
 from ..kernel import Kernel, KernelInputs, constrained_sites
+from ..programs import classic_emitters
 
 __all__ = ["OPTIONS", "ConjugatePosterior", "conjugate_posterior", "exact_kernel"]
 
@@ -77,6 +78,8 @@ class ConjugatePosterior:
         Posterior mean of the stacked values, shape ``(d,)``.
     factor : numpy.ndarray
         Lower Cholesky factor ``L`` of the posterior precision ``P = L Lᵀ``, shape ``(d, d)``.
+    root : numpy.ndarray
+        ``L⁻ᵀ``, a square root of the posterior covariance (``root @ root.T = P⁻¹``).
     log_joint_at_mean : float
         The model's log joint density at the mean (log likelihood + log prior).
     """
@@ -84,6 +87,7 @@ class ConjugatePosterior:
     sites: tuple[tuple[str, tuple[int, ...]], ...]
     mean: np.ndarray
     factor: np.ndarray
+    root: np.ndarray
     log_joint_at_mean: float
 
 
@@ -179,7 +183,7 @@ def _site_values(model_trace: Mapping[str, Any], latent: list, observed: list) -
 def _build_probe(
     model: Callable[..., Any], structure: SplitArguments, latent: list, observed: list
 ) -> Callable[..., Any]:
-    """Jitted ``(traced leaves, theta) -> (values at 0, values at theta, Jacobian at 0)``."""
+    """Jitted ``(traced leaves, points) -> values at each point`` (one model trace, batched)."""
     sizes = [math.prod(shape) for _, shape, _ in latent]
     offsets = np.cumsum([0, *sizes])
 
@@ -192,12 +196,10 @@ def _build_probe(
         model_trace = _trace.trace(model, args, kwargs, _trace.constrain_fn(values))
         return _site_values(model_trace, latent, observed)
 
-    def probe(traced: list[Any], theta: Array) -> tuple[_SiteValues, _SiteValues, Array]:
-        zero = jnp.zeros_like(theta)
-        jacobian = jax.jacfwd(lambda t: at(t, traced).loc)(zero)
-        return at(zero, traced), at(theta, traced), jacobian
+    def probe(traced: list[Any], points: Array) -> _SiteValues:
+        return jax.vmap(lambda theta: at(theta, traced))(points)
 
-    return jax.jit(probe)
+    return jax.jit(probe, compiler_options=classic_emitters())
 
 
 def _agree(a: np.ndarray, b: np.ndarray, size: np.ndarray) -> bool:
@@ -221,9 +223,12 @@ def conjugate_posterior(
     probe, _ = _PROBES.get(key, build)
     dim = sum(math.prod(shape) for _, shape, _ in latent)
     theta = np.random.default_rng(0).standard_normal(dim)  # a fixed point: the same verdict
-    zero, there, jacobian = jax.device_get(probe(split.traced, theta))
-    zero, there = _SiteValues(*map(np.asarray, zero)), _SiteValues(*map(np.asarray, there))
-    jacobian = np.asarray(jacobian).reshape(len(zero.loc), dim)
+    # 0, each unit vector (the columns of J, if the mean is affine) and the random point
+    points = np.vstack([np.zeros(dim), np.eye(dim), theta])
+    values = _SiteValues(*map(np.asarray, jax.device_get(probe(split.traced, points))))
+    zero = _SiteValues(*(field[0] for field in values))
+    there = _SiteValues(*(field[-1] for field in values))
+    jacobian = (values.loc[1:-1] - zero.loc).T
     affine = zero.loc + jacobian @ theta
     if not _agree(there.loc, affine, np.abs(zero.loc) + np.abs(jacobian) @ np.abs(theta)):
         return f"the mean of {', '.join(observed)} is not affine in the latent values"
@@ -248,6 +253,7 @@ def conjugate_posterior(
         )
     rhs = jacobian.T @ (weights * (zero.value - zero.loc)) + zero.prior_precision * zero.prior_loc
     mean = np.linalg.solve(factor.T, np.linalg.solve(factor, rhs))
+    root = np.linalg.solve(factor.T, np.eye(len(factor)))  # L^-T: root @ root.T = P^-1
     resid = (zero.value - zero.loc - jacobian @ mean) / zero.scale
     log_joint = np.sum(-0.5 * resid**2 - np.log(zero.scale)) - 0.5 * len(resid) * math.log(
         2.0 * math.pi
@@ -258,7 +264,7 @@ def conjugate_posterior(
         + 0.5 * np.log(zero.prior_precision[proper] / (2.0 * math.pi))
     )
     sites = tuple((name, shape) for name, shape, _ in latent)
-    return ConjugatePosterior(sites, mean, factor, float(log_joint))
+    return ConjugatePosterior(sites, mean, factor, root, float(log_joint))
 
 
 class ExactState(NamedTuple):
@@ -273,7 +279,7 @@ class ExactParams(NamedTuple):
     """The exact kernel's arrays (traced: a new data set reuses the compiled program)."""
 
     mean: Array
-    factor: Array
+    root: Array  # L^-T
     log_joint_at_mean: Array
 
 
@@ -290,7 +296,8 @@ def exact_kernel(model: Callable[..., Any], posterior: ConjugatePosterior) -> Ke
         params = inputs.params
         rng_key, draw_key = jax.random.split(state.rng_key)
         noise = jax.random.normal(draw_key, jnp.shape(params.mean))
-        theta = params.mean + solve_triangular(params.factor, noise, trans=1, lower=True)
+        # a product, not a triangular solve: XLA compiles its solver expansion slowly on CPU
+        theta = params.mean + params.root @ noise
         lp = params.log_joint_at_mean - 0.5 * noise @ noise
         return ExactState(rng_key, theta, lp)
 
@@ -305,7 +312,7 @@ def exact_kernel(model: Callable[..., Any], posterior: ConjugatePosterior) -> Ke
 
     params = ExactParams(
         np.asarray(posterior.mean),
-        np.asarray(posterior.factor),
+        np.asarray(posterior.root),
         np.asarray(posterior.log_joint_at_mean),
     )
     return Kernel(
