@@ -1,4 +1,4 @@
-"""Save and load the scikit-learn estimators of ``bayesreg.sklearn`` (`save_estimator`).
+"""Save and load the estimators of ``bayesreg.sklearn``: `save_estimator`, `load_estimator`.
 
 The estimator classes are never imported here by name. A file names its class by the public
 reference ``bayesreg.sklearn:<class name>`` (the same wherever inside the package the class is
