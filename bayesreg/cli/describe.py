@@ -23,6 +23,7 @@ __all__ = [
     "parts_of",
     "penalty_call",
     "prior_options",
+    "prior_text",
     "prior_words",
     "scale_symbol",
     "scale_text",
@@ -59,6 +60,11 @@ def scale_text(
     return ", ".join(
         f"{scale_symbol(kind, part)}{sep}{number(getattr(parts, part))}" for part in kind.parts
     )
+
+
+def prior_text(kind: PriorKind, parts: PenaltyParts) -> str:
+    """Write the prior briefly: ``"Laplace(0, b) (b = 20)"``."""
+    return f"{kind.label} ({scale_text(kind, parts, '{:g}'.format)})"
 
 
 def prior_words(kind: PriorKind, parts: PenaltyParts, number: Callable[[float], str]) -> str:

@@ -16,7 +16,14 @@ from typing import Any
 
 from .. import penalty, priors
 from ..priors import PenaltyParts, PriorKind
-from .describe import SCALE_OPTIONS, convention_for, parts_of, penalty_call, two_scale_priors
+from .describe import (
+    SCALE_OPTIONS,
+    convention_for,
+    parts_of,
+    penalty_call,
+    prior_text,
+    two_scale_priors,
+)
 from .options import (
     SigmaPrior,
     UsageError,
@@ -247,7 +254,7 @@ def run(args: argparse.Namespace) -> int:
     lines = [
         f"data: {args.data}, n = {n}, p = {p}, target {y.name!r}"
         + (f", formula {args.formula!r}" if args.formula else ""),
-        f"model: bayesreg.models.{likelihood}, prior on each weight {kind.describe(parts)}, "
+        f"model: bayesreg.models.{likelihood}, prior on each weight {prior_text(kind, parts)}, "
         + ("flat intercept" if intercept else "no intercept")
         + (f", {sigma_text}" if sigma_text else ""),
     ]

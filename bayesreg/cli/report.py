@@ -29,7 +29,7 @@ from ..models import linear
 from ..plots import plot_densities, plot_forest, plot_geometry, plot_shrinkage
 from ..sample import sample_posterior
 from ..select import shrinkage_path
-from .describe import convention_for, parts_of
+from .describe import convention_for, parts_of, prior_text
 
 __all__ = [
     "GAUSSIAN_SCALE",
@@ -156,7 +156,7 @@ def write_report(
         sections.append(
             "\n".join(
                 [
-                    f"## {name.capitalize()} prior: {kind.describe(parts)}, on each weight",
+                    f"## {name.capitalize()} prior: {prior_text(kind, parts)} on each weight",
                     "",
                     f"MAP (`map_estimate`) vs scikit-learn "
                     f"`{convention.label}({section.formula} = {values})`: "
@@ -191,7 +191,18 @@ def write_report(
 
     geometry_b, geometry_tau, columns = _geometry_scales(X, y, sigma)
     X2 = X[columns].to_numpy() - X[columns].to_numpy().mean(0)
-    fig = plot_geometry(X2, y - y.mean(), l1_scale=geometry_b, l2_scale=geometry_tau, sigma=sigma)
+    y2 = y - y.mean()
+    map_points = {}  # the figure draws MAPs, it does not fit them: one per part (lasso, ridge)
+    for part, scale in (("l1_scale", geometry_b), ("l2_scale", geometry_tau)):
+        given = {"l1_scale": None, "l2_scale": None, part: scale}
+        kind = priors.for_parts(given["l1_scale"], given["l2_scale"])
+        fit = map_estimate(
+            linear, X2, y2, prior=kind.build(**{part: scale}), sigma=sigma, intercept=False
+        )
+        map_points[kind.name] = np.asarray(fit.params["coef"])
+    fig = plot_geometry(
+        X2, y2, map_points=map_points, l1_scale=geometry_b, l2_scale=geometry_tau, sigma=sigma
+    )
     fig.axes[0].set_title(f"{columns[0]} and {columns[1]} only (centred, no intercept)")
     save_figure(fig, out / "geometry.png")
     figures.append("geometry.png")
