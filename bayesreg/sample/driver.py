@@ -15,6 +15,7 @@ starting point is a ``ValueError``.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import time
@@ -430,8 +431,10 @@ def run_kernel(
     }
     # the structures only: the cached program must not keep this call's data alive
     structure, likelihood_structure = split._replace(traced=[]), original._replace(traced=[])
+    # nor the kernel's arrays: they are passed in, traced
+    unloaded = dataclasses.replace(kernel, params=None)
     build = partial(
-        programs.build_program, kernel, model, structure, likelihood_structure, **settings
+        programs.build_program, unloaded, model, structure, likelihood_structure, **settings
     )
     key: Hashable = (kernel.key, model, *split.key, *original.key, tuple(settings.items()))
     program, _ = _PROGRAMS.get(key, build)
