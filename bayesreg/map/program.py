@@ -1,0 +1,139 @@
+"""The compiled programs `map_estimate` and `map_path` run: model -> objective -> solver.
+
+Each is jitted once per model structure (one jit boundary, in `map_estimate` / `map_path`) and
+kept in `SOLVERS`, so a second call with the same model and shapes does not recompile. Only the
+structure of the arguments is bound in; their traced values are the programs' inputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import jax
+import jax.numpy as jnp
+from jax.flatten_util import ravel_pytree
+
+from .._compile import ProgramCache, SplitArguments
+from .._trace import constrain_fn, trace
+from .._types import Array
+from .objective import model_arguments, smooth_and_l1
+from .solver import minimize
+
+__all__ = ["SOLVERS", "solve", "solve_from", "solve_path"]
+
+# compiled solves, keyed by model and argument structure; 32 covers a session's distinct models
+# and shapes while bounding the memory the compiled programs hold
+SOLVERS = ProgramCache(size=32)
+
+# the L1 parameters are compared at the default start and at a point moved by this much in every
+# unconstrained coordinate (any non-zero move shows a dependence on other latent sites)
+_MOVED_OFFSET = 0.5
+# a relative change beyond rounding, for parameters computed twice by the same program
+_MOVED_RTOL = 1e-12
+
+
+def _differs(a: Array, b: Array) -> Array:
+    return jnp.any(jnp.abs(a - b) > _MOVED_RTOL * (1.0 + jnp.abs(a)))
+
+
+def solve_from(
+    model: Callable,
+    split: SplitArguments,
+    l1_sites: frozenset[str],
+    newton_max_dim: int,
+    traced: list,
+    init: dict[str, Array],
+    x_start: Array,
+    tol: Array,
+    max_iter: Array,
+) -> tuple[Array, dict[str, Array], Array, Array, Array, Array, Array]:
+    """Solve from ``x_start``; ``init`` (the default start) sets the certificate's scale.
+
+    Returns ``(x, params, objective, optimality, num_iter, moved, no_map)``; ``moved`` flags (per
+    L1 site, sorted by name) Laplace parameters that change with the other latent sites;
+    ``no_map`` that the objective still decreases beyond the certified point (optimality inf).
+    """
+    args, kwargs = model_arguments(split, traced)
+    x0, unravel = ravel_pytree(init)
+
+    def run(x):
+        return smooth_and_l1(trace(model, args, kwargs, constrain_fn(unravel(x))), l1_sites)
+
+    def smooth(x):
+        return run(x)[0]
+
+    terms = run(x0)[1]
+    # the L1 parameters must not depend on other latent sites: compare them at a moved point
+    moved_terms = run(x0 + _MOVED_OFFSET)[1] if len(init) > 1 else terms
+    moved = jnp.array(
+        [
+            _differs(terms[k].loc, moved_terms[k].loc)
+            | _differs(terms[k].weight, moved_terms[k].weight)
+            for k in sorted(l1_sites)
+        ],
+        dtype=bool,
+    )
+    zeros = {name: jnp.zeros_like(value) for name, value in init.items()}
+    loc, _ = ravel_pytree({**zeros, **{k: t.loc for k, t in terms.items()}})
+    weight, _ = ravel_pytree({**zeros, **{k: t.weight for k, t in terms.items()}})
+    loc = jnp.where(weight > 0, loc, 0.0).astype(x0.dtype)
+    weight = weight.astype(x0.dtype)
+
+    state, optimality, no_map = minimize(
+        smooth, loc, weight, x0, x_start, tol, max_iter, newton_max_dim
+    )
+    final_trace = trace(model, args, kwargs, constrain_fn(unravel(state.x)))
+    params = {name: final_trace[name]["value"] for name in init}
+    return state.x, params, state.objective, optimality, state.num_iter, moved, no_map
+
+
+def solve(
+    model: Callable,
+    split: SplitArguments,
+    l1_sites: frozenset[str],
+    newton_max_dim: int,
+    traced: list,
+    init: dict[str, Array],
+    tol: Array,
+    max_iter: Array,
+) -> tuple[dict[str, Array], Array, Array, Array, Array, Array]:
+    """``(params, objective, optimality, num_iter, moved, no_map)`` of one solve (`solve_from`)."""
+    x0, _ = ravel_pytree(init)
+    solution = solve_from(model, split, l1_sites, newton_max_dim, traced, init, x0, tol, max_iter)
+    return solution[1:]
+
+
+def solve_path(
+    model: Callable,
+    split: SplitArguments,
+    l1_sites: frozenset[str],
+    newton_max_dim: int,
+    method: str,
+    traced: list,
+    varying: list,
+    init: dict[str, Array],
+    tol: Array,
+    max_iter: Array,
+) -> tuple[dict[str, Array], Array, Array, Array, Array, Array]:
+    """Solve at every point of a path: the trailing ``len(varying)`` traced leaves vary.
+
+    Returns what `solve` does, each with a leading axis over the points.
+    """
+    x0, _ = ravel_pytree(init)
+    fixed = traced[: len(traced) - len(varying)]
+
+    def solve_at(x_start, point):
+        return solve_from(
+            model, split, l1_sites, newton_max_dim, fixed + list(point), init, x_start, tol,
+            max_iter,
+        )  # fmt: skip
+
+    if method == "warm_start":
+
+        def step(x_start, point):
+            x, *rest = solve_at(x_start, point)
+            return x, tuple(rest)
+
+        _, out = jax.lax.scan(step, x0, varying)
+        return out
+    return tuple(jax.vmap(lambda point: solve_at(x0, point)[1:])(varying))
