@@ -14,7 +14,7 @@ jax.config.update("jax_enable_x64", True)
 
 from . import data, io, models, penalty, prox  # noqa: E402
 from ._version import __version__  # noqa: E402
-from .compare import ShrinkagePath, compare, compare_summary, predict, shrinkage_path  # noqa: E402
+from .compare import compare, compare_summary  # noqa: E402
 from .data import design_from_formula, load_csv  # noqa: E402
 from .map import (  # noqa: E402
     ConvergenceWarning,
@@ -25,6 +25,7 @@ from .map import (  # noqa: E402
     map_path,
 )
 from .models import IdentifiabilityWarning  # noqa: E402
+from .predict import predict  # noqa: E402
 from .sample import (  # noqa: E402
     LOG_LIKELIHOOD_BUDGET_BYTES,
     LogLikelihoodWarning,
@@ -32,6 +33,7 @@ from .sample import (  # noqa: E402
     SamplingWarning,
     sample_posterior,
 )
+from .select import ShrinkagePath, shrinkage_path  # noqa: E402
 
 __all__ = [
     "LOG_LIKELIHOOD_BUDGET_BYTES",

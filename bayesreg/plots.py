@@ -1,7 +1,11 @@
 r"""Figures: MAP beside the posterior (forest, densities, shrinkage paths), 2-weight geometry.
 
-Every function returns a :class:`matplotlib.figure.Figure` and draws nothing else; save it with
-``fig.savefig(path)``. Use a non-interactive backend (``MPLBACKEND=Agg``) on servers.
+Every function draws results it is given (a `compare` table, a `MapResult`, a
+`PosteriorResult`, a `ShrinkagePath`) and fits nothing: the caller computes them. Each returns a
+`matplotlib.figure.Figure` and draws nothing else; save it with ``fig.savefig(path)``. Use a
+non-interactive backend (``MPLBACKEND=Agg``) on servers. Prior names and scale labels come from
+the prior kinds (``bayesreg.priors``), the names of the penalized fits from
+``bayesreg.penalty.CONVENTIONS``.
 """
 
 from __future__ import annotations
@@ -15,15 +19,30 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from . import models
+from . import penalty, priors
 from ._types import ArrayLike
-from .compare import ShrinkagePath
-from .map import MapResult, map_estimate
-from .sample import PosteriorResult, _scalar_items
+from .map import MapResult
+from .priors import PenaltyParts, PriorKind
+from .sample import PosteriorResult, scalar_items
+from .select import ShrinkagePath
 
 __all__ = ["plot_densities", "plot_forest", "plot_geometry", "plot_shrinkage"]
 
 MAP_STYLE = {"color": "tab:red", "zorder": 3}
+
+
+def _short_name(kind: PriorKind) -> str:
+    """Return the distribution's name from the kind's label: ``"Laplace"`` for ``Laplace(0, b)``."""
+    return kind.label.split("(")[0].strip()
+
+
+def _penalized_fit(kind: PriorKind) -> str:
+    """Return the penalized linear fit the kind's MAP is: ``"lasso"`` for the Laplace prior."""
+    return next(
+        row.name
+        for row in penalty.CONVENTIONS.values()
+        if row.likelihood == "linear" and row.priors[0] == kind.name
+    )
 
 
 def _new_axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
@@ -44,7 +63,7 @@ def plot_forest(
     Parameters
     ----------
     table : pandas.DataFrame
-        Output of :func:`bayesreg.compare`.
+        Output of `bayesreg.compare`.
     rows : sequence of str or str, optional
         Row labels to draw, or a site name (``"coef"``) to draw all of its rows. By default the
         ``coef`` rows when there are any (the intercept and ``sigma`` are on other scales), else
@@ -114,7 +133,7 @@ def plot_densities(
     Returns
     -------
     matplotlib.figure.Figure
-        One panel per scalar, titled like the :func:`bayesreg.compare` rows; the red vertical line
+        One panel per scalar, titled like the `bayesreg.compare` rows; the red vertical line
         (label ``"MAP"``) is at the MAP value, the dotted grey one at zero.
     """
     if site not in post.idata.posterior.data_vars:
@@ -122,7 +141,7 @@ def plot_densities(
                          f"{sorted(post.idata.posterior.data_vars)}")  # fmt: skip
     if site not in fit.params:
         raise ValueError(f"site {site!r} is not in the MAP fit; sites: {sorted(fit.params)}")
-    items = list(_scalar_items(post.idata.posterior[site], site))
+    items = list(scalar_items(post.idata.posterior[site], site))
     map_values = np.asarray(fit.params[site], dtype=float).reshape(-1)
     nrows = -(-len(items) // ncols)
     fig, axes = plt.subplots(
@@ -152,7 +171,7 @@ def plot_shrinkage(path: ShrinkagePath) -> Figure:
     Parameters
     ----------
     path : ShrinkagePath
-        Output of :func:`bayesreg.compare.shrinkage_path`.
+        Output of `bayesreg.shrinkage_path` (its ``prior`` names the scale axis).
 
     Returns
     -------
@@ -163,14 +182,14 @@ def plot_shrinkage(path: ShrinkagePath) -> Figure:
         1, 2, figsize=(11.0, 4.5), sharey=True, layout="constrained"
     )
     colors = plt.get_cmap("tab10")
-    name = {"laplace": "Laplace scale b", "gaussian": "Normal scale tau"}[path.prior]
+    kind = priors.get(path.prior)
+    name = " and ".join(kind.scale_labels[part] for part in kind.parts)
     for j, feature in enumerate(path.feature_names):
         color = colors(j % 10)
         ax_map.plot(path.scales, path.map[:, j], color=color, label=feature)
         ax_post.plot(path.scales, path.median[:, j], color=color, label=feature)
         ax_post.fill_between(path.scales, path.low[:, j], path.high[:, j], color=color, alpha=0.15)
-    estimator = {"laplace": "lasso", "gaussian": "ridge"}[path.prior]
-    ax_map.set_title(f"MAP ({estimator} path)")
+    ax_map.set_title(f"MAP ({_penalized_fit(kind)} path)")
     ax_post.set_title(f"posterior median and {100 * path.prob:.0f}% credible band")
     for ax in (ax_map, ax_post):
         ax.set_xscale("log")
@@ -185,15 +204,15 @@ def plot_geometry(
     X: ArrayLike,
     y: ArrayLike,
     *,
-    l1_scale: float,
-    l2_scale: float,
+    map_points: Mapping[str, ArrayLike | MapResult],
+    l1_scale: float | None = None,
+    l2_scale: float | None = None,
     sigma: float = 1.0,
-    map_points: Mapping[str, ArrayLike] | None = None,
     ax: Axes | None = None,
 ) -> Figure:
     r"""Why the Laplace MAP is sparse: likelihood contours against the L1 diamond and L2 circle.
 
-    Model :func:`bayesreg.models.linear` with two weights, no intercept (center ``X`` and ``y``
+    Model `bayesreg.models.linear` with two weights, no intercept (center ``X`` and ``y``
     first) and known ``sigma``. Contours are of the negative log likelihood
     ``||y - X w||² / (2 sigma²)``, centred at least squares. The MAP under a Laplace(0, l1_scale)
     prior (the lasso, ``alpha = sigma²/(n l1_scale)``) is where a contour first touches the
@@ -207,13 +226,15 @@ def plot_geometry(
         Design, shape ``(n, 2)``.
     y : ArrayLike
         Response, shape ``(n,)``.
-    l1_scale, l2_scale : float
-        Laplace and Normal prior scales.
+    map_points : mapping
+        ``{"laplace": w, "gaussian": w}``: the MAP under each prior, keyed by the prior kind's
+        name, as two weights or as the `MapResult` of ``bayesreg.map_estimate(models.linear, X,
+        y, prior=..., sigma=sigma, intercept=False)`` (its ``params["coef"]``). The figure draws
+        them; it does not compute them.
+    l1_scale, l2_scale : float, optional
+        Laplace and Normal prior scales of those fits; when given, the title states them.
     sigma : float
         Known noise standard deviation.
-    map_points : mapping, optional
-        ``{"laplace": w, "gaussian": w}``, MAP weights if already known; by default both are
-        computed by :func:`bayesreg.map_estimate`.
     ax : matplotlib.axes.Axes, optional
         Axes to draw in.
 
@@ -227,19 +248,14 @@ def plot_geometry(
     y = np.asarray(y, dtype=float)
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"X must have exactly 2 columns for this figure; got shape {X.shape}.")
-    if map_points is None:
-        map_points = {
-            family: np.asarray(
-                map_estimate(models.linear, X, y, prior=prior, sigma=sigma, intercept=False)
-                .params["coef"]
-            )
-            for family, prior in (
-                ("laplace", models.laplace(l1_scale)),
-                ("gaussian", models.gaussian(l2_scale)),
-            )
-        }  # fmt: skip
-    lasso = np.asarray(map_points["laplace"], dtype=float)
-    ridge = np.asarray(map_points["gaussian"], dtype=float)
+    l1_kind, l2_kind = priors.for_parts(1.0, None), priors.for_parts(None, 1.0)
+    missing = [kind.name for kind in (l1_kind, l2_kind) if kind.name not in map_points]
+    if missing:
+        raise ValueError(
+            f"map_points needs the MAP under the {' and '.join(map(repr, missing))} prior(s) "
+            f"(got {sorted(map_points)}); compute them with bayesreg.map_estimate."
+        )
+    lasso, ridge = (_weights(map_points[kind.name]) for kind in (l1_kind, l2_kind))
     ols = np.linalg.lstsq(X, y, rcond=None)[0]
 
     def nll(w: np.ndarray) -> np.ndarray:
@@ -267,8 +283,11 @@ def plot_geometry(
     angle = np.linspace(0.0, 2.0 * np.pi, 361)
     ax.plot(radius * np.cos(angle), radius * np.sin(angle), color="tab:green",
             label=f"L2 ball ||w||₂ ≤ {radius:.3g}")  # fmt: skip
-    ax.plot(*lasso, "o", ms=9, color="tab:orange", mec="k", label="Laplace MAP (lasso)")
-    ax.plot(*ridge, "s", ms=8, color="tab:green", mec="k", label="Normal MAP (ridge)")
+    for point, kind, style in ((lasso, l1_kind, ("o", 9, "tab:orange")),
+                               (ridge, l2_kind, ("s", 8, "tab:green"))):  # fmt: skip
+        marker, size, color = style
+        label = f"{_short_name(kind)} MAP ({_penalized_fit(kind)})"
+        ax.plot(*point, marker, ms=size, color=color, mec="k", label=label)
     ax.plot(*ols, "*", ms=12, color="k", label="least squares")
     ax.axhline(0.0, color="0.6", lw=0.8)
     ax.axvline(0.0, color="0.6", lw=0.8)
@@ -276,4 +295,17 @@ def plot_geometry(
     ax.set_xlabel("w₁")
     ax.set_ylabel("w₂")
     ax.legend(fontsize="small", loc="best")
+    shown = []
+    if l1_scale is not None:
+        shown.append(l1_kind.describe(PenaltyParts(l1_scale, None)))
+    if l2_scale is not None:
+        shown.append(l2_kind.describe(PenaltyParts(None, l2_scale)))
+    if shown:
+        ax.set_title("; ".join(shown), fontsize="medium")
     return fig
+
+
+def _weights(point: ArrayLike | MapResult) -> np.ndarray:
+    """Return the two weights of a MAP point (a `MapResult`'s ``coef``, or the weights)."""
+    coef = point.params["coef"] if isinstance(point, MapResult) else point
+    return np.asarray(coef, dtype=float)

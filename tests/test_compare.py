@@ -1,5 +1,6 @@
 """compare / compare_summary / predict / shrinkage_path, checked against NumPy on the draws."""
 
+import dataclasses
 from concurrent.futures import ThreadPoolExecutor
 
 import arviz as az
@@ -9,9 +10,11 @@ import pytest
 from sklearn.linear_model import Ridge
 
 from bayesreg import models
-from bayesreg.compare import COLUMNS, compare, compare_summary, predict, shrinkage_path
+from bayesreg.compare import COLUMNS, compare, compare_summary
 from bayesreg.map import MapResult, map_estimate
+from bayesreg.predict import predict
 from bayesreg.sample import sample_posterior
+from bayesreg.select import shrinkage_path
 
 
 def map_result(params: dict) -> MapResult:
@@ -232,7 +235,7 @@ def test_compare_refuses_repeated_feature_names(named_setting):
     _, _, fit, post = named_setting
     assert list(compare(fit, post).index) == ["coef[a]", "coef[b]", "coef[c]", "intercept"]
     posterior = post.idata.posterior.assign_coords(features=["a", "a", "b"])
-    repeated = post._replace(idata=az.InferenceData(posterior=posterior))
+    repeated = dataclasses.replace(post, idata=az.InferenceData(posterior=posterior))
     with pytest.raises(ValueError, match=r"repeated row labels \['coef\[a\]'\] \(repeated "
                        r"feature names \['a'\]\)"):  # fmt: skip
         compare(fit, repeated)

@@ -10,9 +10,11 @@ import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from sklearn.linear_model import Lasso, Ridge  # noqa: E402
 
-from bayesreg.compare import ShrinkagePath, compare  # noqa: E402
-from bayesreg.map import MapResult  # noqa: E402
+from bayesreg import models  # noqa: E402
+from bayesreg.compare import compare  # noqa: E402
+from bayesreg.map import MapResult, map_estimate  # noqa: E402
 from bayesreg.plots import plot_densities, plot_forest, plot_geometry, plot_shrinkage  # noqa: E402
+from bayesreg.select import ShrinkagePath  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -139,10 +141,14 @@ def test_geometry_with_given_points(two_weights):
     np.testing.assert_allclose(np.linalg.norm(circle, axis=1), np.linalg.norm(ridge))
 
 
-def test_geometry_computes_the_map_with_our_solver(two_weights):
+def test_geometry_draws_the_map_of_our_solver(two_weights):
     X, y, sigma, b, tau = two_weights
     lasso, ridge = sklearn_maps(*two_weights)
-    fig = plot_geometry(X, y, l1_scale=b, l2_scale=tau, sigma=sigma)
+    fits = {  # the caller fits; the figure draws the MapResults it is given
+        name: map_estimate(models.linear, X, y, prior=prior, sigma=sigma, intercept=False)
+        for name, prior in (("laplace", models.laplace(b)), ("gaussian", models.gaussian(tau)))
+    }
+    fig = plot_geometry(X, y, l1_scale=b, l2_scale=tau, sigma=sigma, map_points=fits)
     (ax,) = fig.axes
     ours_lasso = line_labelled(ax, "Laplace MAP (lasso)").get_xydata()[0]
     assert ours_lasso[1] == 0.0  # an exact zero from map_estimate
@@ -150,7 +156,7 @@ def test_geometry_computes_the_map_with_our_solver(two_weights):
     np.testing.assert_allclose(line_labelled(ax, "Normal MAP (ridge)").get_xydata()[0], ridge,
                                atol=1e-6)  # fmt: skip
     with pytest.raises(ValueError, match="exactly 2 columns"):
-        plot_geometry(np.zeros((5, 3)), np.zeros(5), l1_scale=1.0, l2_scale=1.0)
+        plot_geometry(np.zeros((5, 3)), np.zeros(5), l1_scale=1.0, l2_scale=1.0, map_points={})
 
 
 @pytest.mark.slow

@@ -1,0 +1,232 @@
+r"""Bayesian linear regression: ``Ridge``, ``Lasso`` and ``ElasticNet`` as MAP estimates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpyro.distributions as dist
+from sklearn.base import RegressorMixin
+from sklearn.utils.validation import validate_data
+
+from .. import models, priors
+from .._types import ArrayLike
+from .._validation import check_unique_names
+from .base import BayesianGLM, check_optional_positive, check_positive
+
+__all__ = ["BayesianLinearRegression"]
+
+
+class BayesianLinearRegression(RegressorMixin, BayesianGLM):
+    r"""Bayesian linear regression ``y ~ Normal(intercept + X @ coef, sigma)``, MAP ``fit``.
+
+    The negative log posterior with known ``sigma`` is ``RSS / (2 sigma²) - sum log prior(coef)``,
+    so the MAP is ridge, the lasso or the elastic net:
+
+    - ``prior="gaussian", alpha=a`` is ``Ridge(alpha=a)`` (prior sd ``tau = sigma / sqrt(a)``);
+    - ``prior="laplace", alpha=a`` is ``Lasso(alpha=a)`` (Laplace scale ``b = sigma² / (n a)``);
+    - ``prior="elastic_net", alpha=a, l1_ratio=r`` is ``ElasticNet(alpha=a, l1_ratio=r)``.
+
+    At a fixed ``alpha`` these coefficients do not depend on ``sigma``; ``sigma`` sets the
+    posterior width. With ``sigma="estimate"`` the noise sd gets a HalfNormal prior and the MAP is
+    joint over ``(coef, sigma)``; the prior scales must then be given directly (``l1_scale`` /
+    ``l2_scale``), since a scikit-learn ``alpha`` only fixes a prior scale once ``sigma`` is known.
+    At the joint optimum the weights are the lasso / ridge solution at ``alpha(sigma_)``, a
+    relative of the scaled lasso.
+
+    Parameters
+    ----------
+    prior : {"gaussian", "laplace", "elastic_net"}, default="gaussian"
+        Prior of each weight; its MAP is ridge, the lasso and the elastic net.
+    alpha : float, optional
+        The scikit-learn penalty strength of ``Ridge`` / ``Lasso`` / ``ElasticNet`` (chosen by
+        ``prior``), converted to a prior scale with the known ``sigma`` through
+        `bayesreg.penalty`. When neither ``alpha`` nor a scale is given, ``alpha=1.0``
+        (scikit-learn's default), so ``BayesianLinearRegression()`` equals ``Ridge()``.
+    sigma : float or {"estimate"} or None, default=1.0
+        Noise sd of the Gaussian likelihood: a positive number (known), or ``"estimate"`` /
+        ``None`` for unknown noise with a ``HalfNormal(sigma_prior_scale)`` prior.
+    sigma_prior_scale : float, optional
+        Scale of the HalfNormal prior on an unknown ``sigma``; default: the standard deviation of
+        the training ``y`` (1.0 if ``y`` is constant), a weakly informative choice in the units of
+        ``y``. Only with ``sigma="estimate"``.
+    l1_ratio : float, default=0.5
+        With ``prior="elastic_net"`` and the penalty-strength parameter: the scikit-learn
+        ``l1_ratio`` in [0, 1] (0: pure L2, 1: pure L1). Ignored by the other priors.
+    l1_scale : float or array of shape (n_features,), optional
+        Laplace scale ``b`` of each weight, the L1 part of ``"laplace"`` and ``"elastic_net"``
+        (the prior density is ``∝ exp(-|w|/b)``). Mutually exclusive with the penalty strength.
+    l2_scale : float or array of shape (n_features,), optional
+        Normal sd ``tau`` of each weight, the L2 part of ``"gaussian"`` and ``"elastic_net"``
+        (``∝ exp(-w²/(2 tau²))``). Mutually exclusive with the penalty strength.
+    fit_intercept : bool, default=True
+        Fit an intercept with a flat (improper) prior, never penalized, as in scikit-learn.
+    tol : float, optional
+        Tolerance of `bayesreg.map_estimate` on its relative optimality certificate
+        (default ``1e-10``).
+    max_iter : int, default=20000
+        Maximum iterations of the MAP solver.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,)
+        MAP weights (exact zeros for L1 priors).
+    sigma_ : float
+        The noise sd: the MAP of ``sigma`` when estimated, the given value otherwise.
+    intercept_ : float
+        MAP intercept (0.0 with ``fit_intercept=False``).
+    n_iter_ : int
+        Iterations of the MAP solver.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : ndarray of str
+        Column names of ``X`` when it is a DataFrame with string column names; they also label
+        the ``"coef"`` coordinates of the posterior.
+    map_ : MapResult
+        The full MAP result (``.params``, ``.converged``, ``.optimality``, ``.objective``).
+    prior_ : numpyro.distributions.Distribution
+        The prior each weight was given (after converting the penalty).
+    posterior_ : object
+        Set by `sample_posterior`: the posterior result (``.samples``, ``.idata``).
+
+    See Also
+    --------
+    bayesreg.models.linear : The model.
+    bayesreg.penalty : The penalty <-> prior scale conversions.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from sklearn.linear_model import Lasso
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> est = BayesianLinearRegression(prior="laplace", alpha=0.1, sigma=50.0).fit(X, y)
+    >>> bool(abs(est.coef_ - Lasso(alpha=0.1, tol=1e-12).fit(X, y).coef_).max() < 1e-6)
+    True
+    >>> int((est.coef_ == 0).sum())
+    3
+    """
+
+    __module__ = "bayesreg.sklearn"  # its public home (and the class name saved files hold)
+    _model = staticmethod(models.linear)
+    _likelihood = "linear"
+    _strength_name = "alpha"
+
+    def __init__(
+        self,
+        prior: str = "gaussian",
+        *,
+        alpha: float | None = None,
+        l1_ratio: float = 0.5,
+        l1_scale: ArrayLike | None = None,
+        l2_scale: ArrayLike | None = None,
+        sigma: float | str | None = 1.0,
+        sigma_prior_scale: float | None = None,
+        fit_intercept: bool = True,
+        tol: float | None = None,
+        max_iter: int = 20_000,
+    ) -> None:
+        self.prior = prior
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.l1_scale = l1_scale
+        self.l2_scale = l2_scale
+        self.sigma = sigma
+        self.sigma_prior_scale = sigma_prior_scale
+        self.fit_intercept = fit_intercept
+        self.tol = tol
+        self.max_iter = max_iter
+
+    def _sigma_known(self) -> float | None:
+        """Return the known noise sd, or ``None`` when it is estimated."""
+        if self.sigma is None or (isinstance(self.sigma, str) and self.sigma == "estimate"):
+            return None
+        return check_positive(self.sigma, "sigma", 'the noise sd; or "estimate"')
+
+    def _penalty_sigma(self) -> float:
+        sigma = self._sigma_known()
+        if sigma is None:
+            given = "alpha=1.0 (the default)" if self.alpha is None else f"alpha={self.alpha!r}"
+            raise ValueError(
+                f"sigma={self.sigma!r} (unknown noise) with {given}: a scikit-learn alpha fixes "
+                "the prior scale only for a known noise sd. Give the prior scale directly "
+                f"({' and '.join(priors.get(self.prior).parts)}), or give sigma as a number."
+            )
+        return sigma
+
+    def _model_kwargs(self, y: np.ndarray) -> dict[str, Any]:
+        sigma = self._sigma_known()
+        if sigma is not None:
+            if self.sigma_prior_scale is not None:
+                raise ValueError(
+                    f"sigma_prior_scale={self.sigma_prior_scale!r} is only used with "
+                    f"sigma='estimate'; got sigma={self.sigma!r}. Remove one of them."
+                )
+            return {"sigma": sigma}
+        scale = check_optional_positive(
+            self.sigma_prior_scale, "sigma_prior_scale", "the HalfNormal scale of sigma"
+        )
+        if scale is None:
+            spread = float(np.std(y))
+            scale = spread if spread > 0 else 1.0
+        return {"sigma": dist.HalfNormal(scale)}
+
+    def fit(self, X: ArrayLike, y: ArrayLike) -> BayesianLinearRegression:
+        """Fit the MAP of the model.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Design matrix (without an intercept column).
+        y : array-like of shape (n_samples,)
+            Response.
+
+        Returns
+        -------
+        BayesianLinearRegression
+            The fitted estimator.
+        """
+        check_unique_names(getattr(X, "columns", ()), "X")
+        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
+        self._fit_map(X, y)
+        sigma = self._sigma_known()
+        self.sigma_ = float(self.map_.params["sigma"]) if sigma is None else sigma
+        return self
+
+    def predict(
+        self, X: ArrayLike, return_std: bool = False
+    ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+        """Predict with the MAP, or the posterior predictive mean and sd.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Rows to predict.
+        return_std : bool, default=False
+            If False, return the MAP prediction ``intercept_ + X @ coef_``. If True, return the
+            posterior predictive mean and standard deviation over the draws of
+            `sample_posterior`; the sd includes the noise (``sqrt(var of the mean +
+            E[sigma²])``), as in ``BayesianRidge``. The mean is the posterior mean of
+            ``intercept + X @ coef``, equal to the MAP prediction for a Gaussian prior with known
+            ``sigma`` up to Monte Carlo error, but not for a Laplace prior.
+
+        Returns
+        -------
+        y_mean : ndarray of shape (n_samples,)
+            Prediction.
+        y_std : ndarray of shape (n_samples,)
+            Posterior predictive sd; only with ``return_std=True``.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            If not fitted, or with ``return_std=True`` before `sample_posterior`.
+        """
+        X = self._validate_X(X)
+        if not return_std:
+            return self._linear_predictor(X)
+        eta = self._posterior_linear_predictor(X)
+        if "sigma" in self.map_.params:
+            noise_var = float(np.mean(self._posterior_draws("sigma") ** 2))
+        else:
+            noise_var = self.sigma_**2
+        return eta.mean(axis=0), np.sqrt(eta.var(axis=0) + noise_var)
