@@ -163,7 +163,7 @@ def test_geometry_draws_the_map_of_our_solver(two_weights):
 def test_report_writes_markdown_and_figures(tmp_path):
     import warnings
 
-    from bayesreg.report import write_report
+    from bayesreg.cli.report import write_report
     from bayesreg.sample import SamplingWarning
 
     with warnings.catch_warnings():
