@@ -4,16 +4,16 @@ Importing bayesreg enables JAX's 64-bit mode (``jax_enable_x64``) for the whole 
 prior <-> penalty correspondence is checked to ~1e-8; see the README ("Numerics") for what that
 changes in your own JAX code and how to run in float32.
 
-``bayesreg.plots`` and ``bayesreg.report`` (matplotlib) and ``bayesreg.sklearn`` (scikit-learn)
-are imported on demand, not here.
+``bayesreg.plots`` and ``bayesreg.cli`` (matplotlib) and ``bayesreg.sklearn`` (scikit-learn) are
+imported on demand, not here.
 """
 
 import jax
 
 jax.config.update("jax_enable_x64", True)
 
-from . import data, io, models, penalty, prox  # noqa: E402
-from ._version import __version__  # noqa: E402
+from . import data, io, models, penalty, priors, prox  # noqa: E402
+from ._version import __version__ as __version__  # noqa: E402
 from .compare import compare, compare_summary  # noqa: E402
 from .data import design_from_formula, load_csv  # noqa: E402
 from .map import (  # noqa: E402
@@ -56,6 +56,7 @@ __all__ = [
     "map_path",
     "models",
     "penalty",
+    "priors",
     "predict",
     "prox",
     "sample_posterior",

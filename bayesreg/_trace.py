@@ -3,13 +3,13 @@
 Used by the MAP (objective, starting point) and by sampling (sites, dims, kernel choice), so
 both see a model the same way:
 
-- :func:`trace` runs the model once, seeded, with sample sites optionally substituted;
-- :func:`site_log_prob` is a site's summed log density, times its ``scale`` (from
+- `trace` runs the model once, seeded, with sample sites optionally substituted;
+- `site_log_prob` is a site's summed log density, times its ``scale`` (from
   ``numpyro.handlers.scale`` or a subsampled plate);
-- :func:`site_shape`, :func:`latent_sites`, :func:`unconstrained_zero` and
-  :func:`constrain_fn` move between a site's constrained value and the unconstrained space in
+- `site_shape`, `latent_sites`, `unconstrained_zero` and
+  `constrain_fn` move between a site's constrained value and the unconstrained space in
   which optimizers and samplers work (NumPyro's ``biject_to`` of the support);
-- :func:`site_dims` names a site's axes from its plates, ArviZ's ``from_numpyro`` rule.
+- `site_dims` names a site's axes from its plates, ArviZ's ``from_numpyro`` rule.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from ._types import Array
 
 __all__ = [
     "constrain_fn",
+    "is_concrete",
     "latent_sites",
     "site_dims",
     "site_log_prob",

@@ -18,7 +18,6 @@ from .map import MapResult
 from .sample import PosteriorResult, scalar_items
 
 # kept importable from here until bayesreg.cli.report imports it from bayesreg.select
-from .select import shrinkage_path  # noqa: F401
 
 __all__ = ["compare", "compare_summary"]
 

@@ -36,15 +36,6 @@ def _short_name(kind: PriorKind) -> str:
     return kind.label.split("(")[0].strip()
 
 
-def _penalized_fit(kind: PriorKind) -> str:
-    """Return the penalized linear fit the kind's MAP is: ``"lasso"`` for the Laplace prior."""
-    return next(
-        row.name
-        for row in penalty.CONVENTIONS.values()
-        if row.likelihood == "linear" and row.priors[0] == kind.name
-    )
-
-
 def _new_axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
     if ax is not None:
         return ax.figure, ax
@@ -189,7 +180,7 @@ def plot_shrinkage(path: ShrinkagePath) -> Figure:
         ax_map.plot(path.scales, path.map[:, j], color=color, label=feature)
         ax_post.plot(path.scales, path.median[:, j], color=color, label=feature)
         ax_post.fill_between(path.scales, path.low[:, j], path.high[:, j], color=color, alpha=0.15)
-    ax_map.set_title(f"MAP ({_penalized_fit(kind)} path)")
+    ax_map.set_title(f"MAP ({penalty.convention_for('linear', kind.name).name} path)")
     ax_post.set_title(f"posterior median and {100 * path.prob:.0f}% credible band")
     for ax in (ax_map, ax_post):
         ax.set_xscale("log")
@@ -286,7 +277,7 @@ def plot_geometry(
     for point, kind, style in ((lasso, l1_kind, ("o", 9, "tab:orange")),
                                (ridge, l2_kind, ("s", 8, "tab:green"))):  # fmt: skip
         marker, size, color = style
-        label = f"{_short_name(kind)} MAP ({_penalized_fit(kind)})"
+        label = f"{_short_name(kind)} MAP ({penalty.convention_for('linear', kind.name).name})"
         ax.plot(*point, marker, ms=size, color=color, mec="k", label=label)
     ax.plot(*ols, "*", ms=12, color="k", label="least squares")
     ax.axhline(0.0, color="0.6", lw=0.8)

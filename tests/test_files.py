@@ -9,14 +9,14 @@ import time
 
 import pytest
 
-from bayesreg import _files
-from bayesreg._files import atomic_write
+from bayesreg import files
+from bayesreg.files import atomic_write
 
 
 def _has_tmpfile():
     directory = os.open(os.getcwd(), os.O_RDONLY | os.O_DIRECTORY)
     try:
-        fd = _files._open_unnamed(directory)
+        fd = files.open_unnamed(directory)
         if fd is not None:
             os.close(fd)
         return fd is not None
@@ -35,9 +35,9 @@ def flavour(request, monkeypatch):
         if not HAS_TMPFILE:
             pytest.skip("no O_TMPFILE here")
     elif request.param == "named":
-        monkeypatch.setattr(_files, "_open_unnamed", lambda directory: None)
+        monkeypatch.setattr(files, "open_unnamed", lambda directory: None)
     else:
-        monkeypatch.setattr(_files, "_DIRECTORY_DESCRIPTORS", False)
+        monkeypatch.setattr(files, "DIRECTORY_DESCRIPTORS", False)
     return request.param
 
 
@@ -148,10 +148,10 @@ WRITER = textwrap.dedent(
     """
     import sys
     import time
-    from bayesreg import _files
+    from bayesreg import files
     if sys.argv[2] == "named":
-        _files._open_unnamed = lambda directory: None
-    with _files.atomic_write(sys.argv[1]) as handle:
+        files.open_unnamed = lambda directory: None
+    with files.atomic_write(sys.argv[1]) as handle:
         handle.write(b"partial")
         handle.flush()
         print("writing", flush=True)

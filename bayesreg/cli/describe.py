@@ -13,13 +13,12 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from .. import penalty, priors
+from .. import priors
 from ..penalty import Convention
 from ..priors import PenaltyParts, PriorKind
 
 __all__ = [
     "SCALE_OPTIONS",
-    "convention_for",
     "parts_of",
     "penalty_call",
     "prior_options",
@@ -79,25 +78,6 @@ def prior_options(kind: PriorKind, parts: PenaltyParts, number: Callable[[float]
     for dest, part in zip(SCALE_OPTIONS, kind.parts, strict=False):
         options.append(f"--{dest.replace('_', '-')} {number(getattr(parts, part))}")
     return " ".join(options)
-
-
-def convention_for(kind: PriorKind, likelihood: str) -> Convention | None:
-    """Return the penalized fit whose solution is the MAP of ``kind`` under ``likelihood``.
-
-    The first convention of the likelihood that means the kind by default (ridge for a Normal
-    prior, lasso for a Laplace one), else the first of the likelihood that expresses it, else
-    the first for any likelihood (glmnet); ``None`` when no convention expresses it.
-    """
-    rows = list(penalty.CONVENTIONS.values())
-    for matches in (
-        lambda c: c.likelihood == likelihood and c.priors[0] == kind.name,
-        lambda c: c.likelihood == likelihood and kind.name in c.priors,
-        lambda c: c.likelihood == "any" and kind.name in c.priors,
-    ):
-        found = [row for row in rows if matches(row)]
-        if found:
-            return found[0]
-    return None
 
 
 def penalty_call(

@@ -18,7 +18,6 @@ from .. import penalty, priors
 from ..priors import PenaltyParts, PriorKind
 from .describe import (
     SCALE_OPTIONS,
-    convention_for,
     parts_of,
     penalty_call,
     prior_text,
@@ -167,7 +166,7 @@ def equivalent_penalty(
     ``None`` when no convention expresses the prior under the likelihood, or when it needs the
     Gaussian noise sd and ``sigma`` is ``None``.
     """
-    convention = convention_for(kind, likelihood)
+    convention = penalty.convention_for(likelihood, kind.name)
     if convention is None or (convention.sigma == "required" and sigma is None):
         return None
     params = penalty.penalty_params(
@@ -337,8 +336,8 @@ def _write_fit_report(
 ) -> Path:
     import matplotlib.pyplot as plt
 
-    from .._files import atomic_write
     from ..compare import compare_summary
+    from ..files import atomic_write
     from ..plots import plot_densities, plot_forest
     from .report import markdown_table
 

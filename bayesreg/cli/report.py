@@ -21,15 +21,15 @@ import numpy as np
 import pandas as pd
 
 from .. import penalty, priors
-from .._files import atomic_write
 from ..compare import compare, compare_summary
 from ..data import least_squares_sigma
+from ..files import atomic_write
 from ..map import map_estimate
 from ..models import linear
 from ..plots import plot_densities, plot_forest, plot_geometry, plot_shrinkage
 from ..sample import sample_posterior
 from ..select import shrinkage_path
-from .describe import convention_for, parts_of, prior_text
+from .describe import parts_of, prior_text
 
 __all__ = [
     "GAUSSIAN_SCALE",
@@ -127,7 +127,7 @@ def write_report(
         kind = priors.get(name)
         parts = parts_of(kind, section.scales)
         prior = kind.build(**dict(zip(kind.parts, section.scales, strict=True)))
-        convention = convention_for(kind, "linear")
+        convention = penalty.convention_for("linear", kind.name)
         params = penalty.penalty_params(convention.name, parts, sigma=sigma, n=n)
         oracle = getattr(linear_model, convention.label)(
             **params, **SOLVER_OPTIONS.get(convention.name, {})

@@ -25,7 +25,7 @@ from ..map import map_estimate
 from ..models import linear
 from ..penalty import Convention
 from ..priors import PriorKind
-from .describe import convention_for, parts_of, scale_text
+from .describe import parts_of, scale_text
 
 __all__ = ["DEFAULT_GRID", "add_options", "add_parser", "format_verify", "run", "verify_table"]
 
@@ -82,7 +82,7 @@ def _grid_row(
     if len(scales) != len(kind.parts):
         symbols = ", ".join(kind.scale_labels[part] for part in kind.parts)
         raise ValueError(f"the {name} prior in grid takes the scales ({symbols}); got {scales}.")
-    convention = convention_for(kind, "linear")
+    convention = penalty.convention_for("linear", kind.name)
     if convention is None:
         raise ValueError(f"no scikit-learn penalty for the {name} prior in grid.")
     prior = kind.build(**dict(zip(kind.parts, scales, strict=True)))

@@ -99,7 +99,7 @@ earlier bayesreg versions (compressed by ArviZ's zlib, about 1.1x for float draw
 
 Writes are atomic
 -----------------
-Every save writes through ``bayesreg._files.atomic_write``: into an unnamed temporary file
+Every save writes through ``bayesreg.files.atomic_write``: into an unnamed temporary file
 in the target folder (Linux ``O_TMPFILE``; a hidden ``.<name>.<random>.tmp`` file elsewhere),
 ``fsync``-ed, then renamed over the target, and the folder ``fsync``-ed. An existing file is
 replaced only by a complete new one; a failed save (an exception, or on Linux a ``SIGKILL``)

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .._files import atomic_write
+from ..files import atomic_write
 from .schema import (
     PathLike,
     SchemaError,
@@ -53,7 +53,7 @@ MAX_NPY_HEADER_BYTES = 65536
 def write_archive(
     path: PathLike, header: dict[str, Any], arrays: Mapping[str, np.ndarray], extra: Mapping
 ) -> None:
-    """Write the archive atomically (see ``bayesreg._files``), every member stored.
+    """Write the archive atomically (see ``bayesreg.files``), every member stored.
 
     ``extra`` maps further member names to their bytes.
     """

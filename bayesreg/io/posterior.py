@@ -20,8 +20,8 @@ import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
-from .._files import atomic_write
 from .._version import __version__
+from ..files import atomic_write
 from ..sample import PosteriorResult
 from . import registry, schema
 from .codec import Decoder, Encoder, reference, warn_untrusted

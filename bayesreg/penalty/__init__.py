@@ -35,13 +35,21 @@ from .gaussian import (
 )
 from .glm import logistic_params, logistic_prior_scales, poisson_alpha, poisson_prior_scale
 from .glmnet import glmnet_params, glmnet_prior_scales, glmnet_standardized_scales
-from .table import CONVENTIONS, Convention, convention, penalty_params, prior_parts
+from .table import (
+    CONVENTIONS,
+    Convention,
+    convention,
+    convention_for,
+    penalty_params,
+    prior_parts,
+)
 
 __all__ = [
     "CONVENTIONS",
     "Convention",
     "FloatOrArray",
     "convention",
+    "convention_for",
     "elastic_net_params",
     "elastic_net_prior_scales",
     "glmnet_params",

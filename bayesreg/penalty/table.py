@@ -28,7 +28,14 @@ from .gaussian import (
 from .glm import logistic_params, logistic_prior_scales, poisson_alpha, poisson_prior_scale
 from .glmnet import glmnet_params, glmnet_prior_scales
 
-__all__ = ["CONVENTIONS", "Convention", "convention", "penalty_params", "prior_parts"]
+__all__ = [
+    "CONVENTIONS",
+    "Convention",
+    "convention",
+    "convention_for",
+    "penalty_params",
+    "prior_parts",
+]
 
 
 class Convention(NamedTuple):
@@ -124,6 +131,31 @@ def convention(name: str) -> Convention:
     except (KeyError, TypeError):
         choices = ", ".join(map(repr, CONVENTIONS))
         raise ValueError(f"convention must be one of {choices}; got {name!r}.") from None
+
+
+def convention_for(likelihood: str, prior: str) -> Convention | None:
+    """Return the convention in which a likelihood's penalized fit expresses a prior kind.
+
+    Among the conventions of ``likelihood`` (then those for any likelihood, glmnet's) that
+    express the prior kind named ``prior``, the one that means it by default (its first prior)
+    wins: under a linear likelihood a Normal prior is ``"ridge"``, not the ``"elastic_net"``
+    with ``l1_ratio=0``. ``None`` when no convention expresses it.
+
+    Examples
+    --------
+    >>> convention_for("linear", "laplace").name
+    'lasso'
+    >>> convention_for("poisson", "laplace").name
+    'glmnet'
+    """
+    candidates = [
+        row
+        for row in CONVENTIONS.values()
+        if prior in row.priors and row.likelihood in (likelihood, "any")
+    ]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda row: (row.likelihood != likelihood, row.priors[0] != prior))
 
 
 def penalty_params(

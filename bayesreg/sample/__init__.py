@@ -6,7 +6,6 @@ warnings in `bayesreg.sample.diagnostics`.
 """
 
 from .diagnostics import scalar_items
-from .diagnostics import scalar_items as _scalar_items  # noqa: F401  (until compare/plots switch)
 from .driver import run_kernel, sample_posterior
 from .kernel import Kernel, KernelInputs
 from .result import (

@@ -22,7 +22,6 @@ from .. import penalty, priors
 from .._types import ArrayLike
 from .._validation import check_unique_names
 from ..map import MapResult, map_estimate
-from ..penalty import Convention
 from ..priors import PriorKind
 
 __all__ = [
@@ -32,7 +31,6 @@ __all__ = [
     "check_optional_positive",
     "check_positive",
     "check_scale",
-    "convention_for",
 ]
 
 
@@ -96,50 +94,6 @@ def _check_l1_ratio(value: Any) -> float:
 
 # ---------------------------------------------------------------------------------------------
 # the penalty convention of a likelihood and a prior kind
-
-
-def convention_for(likelihood: str, kind: PriorKind) -> Convention:
-    """Return the penalty convention in which a likelihood's estimator expresses a prior kind.
-
-    Among the conventions of ``likelihood`` that express ``kind``, the one that means it by
-    default (its first prior) wins: under a linear likelihood a Normal prior is ``"ridge"``, not
-    the ``"elastic_net"`` with ``l1_ratio=0``. A likelihood without a convention for the kind
-    (Poisson with an L1 part) falls back to glmnet's, which holds for every likelihood.
-
-    Parameters
-    ----------
-    likelihood : str
-        ``"linear"``, ``"logistic"`` or ``"poisson"`` (``Convention.likelihood``).
-    kind : PriorKind
-        The prior kind of the weights.
-
-    Returns
-    -------
-    Convention
-        A row of ``bayesreg.penalty.CONVENTIONS``; its first parameter is the penalty strength
-        and its second, when it has one, the L1 share (``l1_ratio``, glmnet's ``alpha``).
-
-    Examples
-    --------
-    >>> from bayesreg import priors
-    >>> convention_for("linear", priors.get("laplace")).name
-    'lasso'
-    >>> convention_for("poisson", priors.get("laplace")).name
-    'glmnet'
-    """
-    candidates = [
-        row
-        for row in penalty.CONVENTIONS.values()
-        if kind.name in row.priors and row.likelihood in (likelihood, "any")
-    ]
-    if not candidates:
-        raise ValueError(
-            f"no penalty convention of the {likelihood} likelihood expresses prior={kind.name!r}; "
-            "give the prior scale(s) directly."
-        )
-    return min(
-        candidates, key=lambda row: (row.likelihood != likelihood, row.priors[0] != kind.name)
-    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -208,7 +162,12 @@ class BayesianGLM(BaseEstimator):
         strength = 1.0 if strength is None else strength
         strength = check_positive(strength, strength_name, "the scikit-learn penalty strength")
         l1_ratio = self._l1_ratio(kind)
-        row = convention_for(self._likelihood, kind)
+        row = penalty.convention_for(self._likelihood, kind.name)
+        if row is None:
+            raise ValueError(
+                f"no penalty convention of the {self._likelihood} likelihood expresses "
+                f"prior={kind.name!r}; give the prior scale(s) directly."
+            )
         values = dict(zip(row.params, (strength, l1_ratio), strict=False))
         parts = penalty.prior_parts(row.name, values, sigma=self._penalty_sigma(), n=n)
         scales = {part: np.asarray(getattr(parts, part)) for part in ("l1_scale", "l2_scale")}

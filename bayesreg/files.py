@@ -1,6 +1,6 @@
 """Atomic file writes: a reader sees the old file or the whole new one, never a part.
 
-:func:`atomic_write` is the one way bayesreg writes a file (result files, CSV tables, figures,
+`atomic_write` is the one way bayesreg writes a file (result files, CSV tables, figures,
 reports). It yields a file object; on a clean exit of the ``with`` block the data is flushed and
 ``fsync``-ed, the file is renamed over ``path`` and the directory is ``fsync``-ed, so the new
 file survives a crash of the machine. If the block raises, the new data is discarded, ``path``
@@ -56,7 +56,7 @@ _MODES = ("wb", "w+b", "w", "wt")
 _FILE_MODE = 0o666  # what open() asks for; the kernel applies the umask
 # names relative to a descriptor of the directory (POSIX; os.replace shares os.rename's
 # support); Windows cannot open a directory
-_DIRECTORY_DESCRIPTORS = hasattr(os, "O_DIRECTORY") and {os.open, os.link, os.rename} <= (
+DIRECTORY_DESCRIPTORS = hasattr(os, "O_DIRECTORY") and {os.open, os.link, os.rename} <= (
     os.supports_dir_fd
 )
 # errors with which a directory refuses an unnamed file: kernel or file system without O_TMPFILE
@@ -67,7 +67,7 @@ def _temporary_name(name: str) -> str:
     return f".{name}.{secrets.token_hex(8)}.tmp"
 
 
-def _open_unnamed(directory: int) -> int | None:
+def open_unnamed(directory: int) -> int | None:
     """Open an unnamed (``O_TMPFILE``) file in ``directory``; ``None`` where unsupported."""
     flag = getattr(os, "O_TMPFILE", None)
     if flag is None or not os.path.isdir("/proc/self/fd"):
@@ -130,12 +130,12 @@ def atomic_write(
         The file to create or replace. Its directory must exist.
     mode : {"wb", "w+b", "w", "wt"}, default="wb"
         Binary, binary read-write (for writers that read back what they wrote, such as HDF5 /
-        netCDF) or text, as for :func:`open`.
+        netCDF) or text, as for `open`.
     encoding : str, optional
         Text mode only; default ``"utf-8"`` (not the locale's encoding, so that files are the
         same on every machine).
     newline : str, optional
-        Text mode only, as for :func:`open` (``""`` for the :mod:`csv` module and pandas).
+        Text mode only, as for `open` (``""`` for the `csv` module and pandas).
 
     Yields
     ------
@@ -174,14 +174,14 @@ def atomic_write(
     if binary and (encoding is not None or newline is not None):
         raise ValueError("encoding and newline are for text mode (mode='w'), not binary mode.")
     path = os.path.abspath(os.fspath(path))
-    if not _DIRECTORY_DESCRIPTORS:
+    if not DIRECTORY_DESCRIPTORS:
         with _write_by_path(path, mode, encoding, newline) as handle:
             yield handle
         return
     folder, name = os.path.split(path)
     directory = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     try:
-        fd = _open_unnamed(directory)
+        fd = open_unnamed(directory)
         temporary = None
         if fd is None:
             fd, temporary = _open_named(directory, name)
