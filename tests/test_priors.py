@@ -500,3 +500,16 @@ def test_convention_context_is_required_where_the_table_says():
         penalty.penalty_params("ols", (0.5, 2.0), n=N_ROWS)
     with pytest.raises(ValueError, match="needs the parameter"):
         penalty.prior_parts("elastic_net", {"alpha": 1.0}, sigma=1.0, n=N_ROWS)
+
+
+def test_a_subclass_of_a_registered_distribution_is_that_kind():
+    """A user's Laplace subclass keeps its L1 part, as the MAP's exact zeros need."""
+
+    class TaggedLaplace(dist.Laplace):
+        pass
+
+    d = TaggedLaplace(0.0, 2.0)
+    assert priors.kind_of(d.expand([3]).to_event(1)) is priors.get("laplace")
+    part = priors.l1_part(d.expand([3]), jnp.array([-1.0, 0.0, 4.0]))
+    np.testing.assert_allclose(part.scale, 2.0)
+    assert priors.kind_of(dist.HalfNormal(1.0)) is None

@@ -180,7 +180,8 @@ def kind_of(fn: Any) -> PriorKind | None:
     if not isinstance(fn, dist.Distribution):
         return None
     base, _ = unwrap(fn)
-    return _BY_TYPE.get(type(base))
+    # a subclass of a registered distribution (a user's Laplace with extras) is that kind
+    return next((_BY_TYPE[cls] for cls in type(base).__mro__ if cls in _BY_TYPE), None)
 
 
 def l1_part(fn: dist.Distribution, value: ArrayLike, site_scale: Any = None) -> L1Part | None:
