@@ -92,6 +92,8 @@ class MapPath:
     model, args, kwargs
         The model function and its fixed arguments.
 
+    Notes
+    -----
     ``len(path_result)`` is ``k`` and ``path_result[i]`` is the `MapResult` of point ``i``
     (for `bayesreg.predict`, `bayesreg.compare`, ...).
     """
