@@ -326,7 +326,7 @@ def test_prox_on_a_pytree_is_leafwise(x, lam, scaling):
 
 # ---------------------------------------------------------------------------------------------
 # composed conversions: prior -> scikit-learn -> glmnet -> prior
-# (single conversions and their inverses are in tests/test_penalty.py)
+# (single conversions and their inverses are in tests/penalty/test_penalty.py)
 
 scales = st.floats(1e-3, 1e3)
 sigmas = st.floats(1e-2, 1e2)
