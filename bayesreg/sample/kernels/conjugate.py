@@ -180,6 +180,9 @@ def _site_values(model_trace: Mapping[str, Any], latent: list, observed: list) -
     )
 
 
+_ENDS_ONLY = ("scale", "value", "prior_loc", "prior_precision")
+
+
 def _build_probe(
     model: Callable[..., Any], structure: SplitArguments, latent: list, observed: list
 ) -> Callable[..., Any]:
@@ -197,7 +200,11 @@ def _build_probe(
         return _site_values(model_trace, latent, observed)
 
     def probe(traced: list[Any], points: Array) -> _SiteValues:
-        return jax.vmap(lambda theta: at(theta, traced))(points)
+        values = jax.vmap(lambda theta: at(theta, traced))(points)
+        # the mean is needed at every point (the columns of J); the rest only at the first and
+        # last (0 and the random point), so the program never holds d copies of them
+        ends = jnp.array([0, points.shape[0] - 1])
+        return values._replace(**{name: getattr(values, name)[ends] for name in _ENDS_ONLY})
 
     return jax.jit(probe, compiler_options=classic_emitters())
 
@@ -228,7 +235,7 @@ def conjugate_posterior(
     values = _SiteValues(*map(np.asarray, jax.device_get(probe(split.traced, points))))
     zero = _SiteValues(*(field[0] for field in values))
     there = _SiteValues(*(field[-1] for field in values))
-    jacobian = (values.loc[1:-1] - zero.loc).T
+    jacobian = (values.loc[1:-1] - zero.loc).T  # (m, d)
     affine = zero.loc + jacobian @ theta
     if not _agree(there.loc, affine, np.abs(zero.loc) + np.abs(jacobian) @ np.abs(theta)):
         return f"the mean of {', '.join(observed)} is not affine in the latent values"
