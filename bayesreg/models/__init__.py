@@ -7,6 +7,8 @@ Every model has the signature ``model(X, y=None, *, prior, intercept=True, featu
   ``fit_intercept=True`` in scikit-learn and glmnet;
 - ``"coef"`` — one weight per column of ``X`` under the named plate ``"features"``;
 - ``"sigma"`` — only in `linear` when ``sigma`` is given as a prior;
+- ``"b"`` / ``"tau"`` — the prior scale, when it is given a hyperprior
+  (``laplace(dist.HalfCauchy(1.0))``, a `RandomScale`), sampled before ``"coef"``;
 - ``"y"`` — the likelihood under the named plate ``"obs"``; with ``y=None`` it is drawn instead, and
   the linear predictor is recorded as the deterministic site ``"mu"`` (the mean of ``y`` for
   ``linear``, its logit for ``logistic``, its log-rate for ``poisson``).
@@ -18,12 +20,14 @@ weight each, e.g. ``dist.StudentT``), or a multivariate one with event shape ``(
 
 The models are one GLM body (`bayesreg.models.glm_model`: design checks, the sites, the predictor,
 the plates) with a likelihood family each (`bayesreg.models.families`, NamedTuples of functions).
+`bayesian_lasso` is Park & Casella's (2008) model, Laplace weights with scale
+``sigma / lam`` and ``p(sigma²) ∝ 1/sigma²``.
 `reduced_arguments` asks a model for cheaper arguments of the same density (``linear``: its
 sufficient statistics, `GaussianStatistics`, from `bayesreg.data`).
 """
 
 from ..data.statistics import GaussianStatistics, gaussian_statistics
-from ..priors import ElasticNetPrior, elastic_net, gaussian, laplace
+from ..priors import ElasticNetPrior, RandomScale, elastic_net, gaussian, laplace
 from .families import (
     BERNOULLI_LIKELIHOOD,
     GAUSSIAN_LIKELIHOOD,
@@ -31,6 +35,7 @@ from .families import (
     Family,
 )
 from .glm import IdentifiabilityWarning, glm_model
+from .lasso import InverseScale, bayesian_lasso
 from .reduction import reduced_arguments
 from .regression import linear, logistic, poisson
 
@@ -42,6 +47,9 @@ __all__ = [
     "Family",
     "GaussianStatistics",
     "IdentifiabilityWarning",
+    "InverseScale",
+    "RandomScale",
+    "bayesian_lasso",
     "elastic_net",
     "gaussian",
     "gaussian_statistics",

@@ -22,9 +22,17 @@ from numpyro.distributions import constraints
 
 from .._trace import is_concrete
 from .._types import Array, ArrayLike
+from ..priors import RandomScale
 from .families import Family
 
-__all__ = ["IdentifiabilityWarning", "glm_model"]
+__all__ = [
+    "IdentifiabilityWarning",
+    "check_feature_names",
+    "design_matrix",
+    "glm_model",
+    "intercept_site",
+    "response",
+]
 
 
 class IdentifiabilityWarning(UserWarning):
@@ -59,14 +67,14 @@ def glm_model(
     """
     if y is not None and is_concrete(y) and family.check_response is not None:
         family.check_response(y)
-    X = _design(X)
+    X = design_matrix(X)
     n, p = X.shape
-    _check_feature_names(feature_names, p)
-    y = _response(y, n, X.dtype)
+    check_feature_names(feature_names, p)
+    y = response(y, n, X.dtype)
     if y is not None and is_concrete(X):
         _warn_if_not_identifiable(X, prior, intercept, feature_names)
     coef = _coef(prior, p)
-    offset = _intercept(intercept)
+    offset = intercept_site(intercept)
     scale = family.noise(noise) if family.noise is not None else None
     if y is not None and sufficient_statistics is not None:
         if family.statistics_log_likelihood is None:
@@ -93,7 +101,8 @@ def _describe(value: object) -> str:
     return type(value).__name__
 
 
-def _design(X: ArrayLike) -> Array:
+def design_matrix(X: ArrayLike) -> Array:
+    """Return ``X`` as a 2-d float array, refusing other shapes with the fix."""
     X = jnp.asarray(X)
     if X.ndim != 2:
         raise ValueError(
@@ -107,7 +116,8 @@ def _design(X: ArrayLike) -> Array:
     return X
 
 
-def _response(y: ArrayLike | None, n: int, dtype) -> Array | None:
+def response(y: ArrayLike | None, n: int, dtype) -> Array | None:
+    """Return ``y`` as a float vector of ``n`` entries (``None`` stays ``None``)."""
     if y is None:
         return None
     y = jnp.asarray(y)
@@ -118,7 +128,8 @@ def _response(y: ArrayLike | None, n: int, dtype) -> Array | None:
     return y.astype(dtype) if not jnp.issubdtype(y.dtype, jnp.floating) else y
 
 
-def _check_feature_names(feature_names: Sequence[str] | None, p: int) -> None:
+def check_feature_names(feature_names: Sequence[str] | None, p: int) -> None:
+    """Refuse feature names that are not one per column."""
     if feature_names is not None and len(feature_names) != p:
         raise ValueError(
             f"feature_names has {len(feature_names)} names but X has {p} columns; "
@@ -126,11 +137,14 @@ def _check_feature_names(feature_names: Sequence[str] | None, p: int) -> None:
         )
 
 
-def _coef(prior: dist.Distribution, p: int) -> Array:
+def _coef(prior: dist.Distribution | RandomScale, p: int) -> Array:
+    if isinstance(prior, RandomScale):
+        return prior.sample_weights("coef", p, plate="features")
     if not isinstance(prior, dist.Distribution):
         raise TypeError(
             "prior must be a NumPyro distribution for each weight, e.g. "
-            "bayesreg.models.laplace(0.5) or numpyro.distributions.Normal(0, 1); "
+            "bayesreg.models.laplace(0.5) or numpyro.distributions.Normal(0, 1) (or a prior "
+            "with a random scale, bayesreg.models.laplace(dist.HalfCauchy(1.0))); "
             f"got {_describe(prior)}."
         )
     if prior.event_shape == ():
@@ -151,7 +165,8 @@ def _coef(prior: dist.Distribution, p: int) -> Array:
     return numpyro.sample("coef", prior)
 
 
-def _intercept(intercept: bool | dist.Distribution) -> Array | float:
+def intercept_site(intercept: bool | dist.Distribution) -> Array | float:
+    """Sample the ``"intercept"`` site (flat for ``True``) or return 0 for none."""
     if intercept is True:
         return numpyro.sample("intercept", dist.ImproperUniform(constraints.real, (), ()))
     if intercept is False or intercept is None:

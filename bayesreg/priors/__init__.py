@@ -21,6 +21,7 @@ from .base import (
 # registration order is the order users see (estimators' and the command line's choices)
 from .gaussian import GAUSSIAN, gaussian  # isort: split
 
+from .hierarchical import RandomScale, check_hyperprior
 from .laplace import LAPLACE, laplace  # isort: split
 
 from .elastic_net import ELASTIC_NET, ElasticNetPrior, elastic_net  # isort: split
@@ -33,6 +34,8 @@ __all__ = [
     "L1Part",
     "PenaltyParts",
     "PriorKind",
+    "RandomScale",
+    "check_hyperprior",
     "elastic_net",
     "for_parts",
     "gaussian",

@@ -31,6 +31,7 @@ import jax.numpy as jnp
 import numpy as np
 import numpyro.distributions as dist
 
+from .._trace import is_concrete
 from .._types import Array, ArrayLike
 
 __all__ = [
@@ -210,7 +211,13 @@ def l1_part(fn: dist.Distribution, value: ArrayLike, site_scale: Any = None) -> 
 
 
 def check_scale(value: ArrayLike, name: str) -> None:
-    """Refuse a scale that is not a positive finite number (or array of them)."""
+    """Refuse a scale that is not a positive finite number (or array of them).
+
+    A traced value (a scale sampled inside a model, `bayesreg.priors.RandomScale`) is not
+    checked here: its hyperprior's support keeps it positive.
+    """
+    if not is_concrete(value):
+        return
     arr = np.asarray(value, dtype=float)
     if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
         raise ValueError(

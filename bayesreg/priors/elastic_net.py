@@ -18,6 +18,7 @@ from numpyro.distributions.util import promote_shapes, validate_sample
 
 from .._types import Array, ArrayLike, PRNGKey
 from .base import L1Part, PenaltyParts, PriorKind, as_real, check_scale, register_prior
+from .hierarchical import RandomScale, random_scale
 
 __all__ = ["ELASTIC_NET", "ElasticNetPrior", "elastic_net"]
 
@@ -113,8 +114,27 @@ class ElasticNetPrior(dist.Distribution):
         return jnp.broadcast_to(self.l2_scale**2 * (1.0 + a**2 - a * mills), self.batch_shape)
 
 
-def elastic_net(l1_scale: ArrayLike, l2_scale: ArrayLike, loc: ArrayLike = 0.0) -> ElasticNetPrior:
-    """Elastic-net prior ``∝ exp(-|w|/l1_scale - w²/(2 l2_scale²))``; its MAP is the elastic net."""
+def elastic_net(
+    l1_scale: ArrayLike | dist.Distribution,
+    l2_scale: ArrayLike | dist.Distribution,
+    loc: ArrayLike = 0.0,
+    *,
+    names: dict[str, str] | None = None,
+) -> ElasticNetPrior | RandomScale:
+    """Elastic-net prior ``∝ exp(-|w|/l1_scale - w²/(2 l2_scale²))``; its MAP is the elastic net.
+
+    Either scale may be a hyperprior (a NumPyro distribution on positive numbers): the result
+    is then a `bayesreg.priors.RandomScale` sampling it as the site ``"b"`` (``l1_scale``) or
+    ``"tau"`` (``l2_scale``); ``names`` (part -> site name) renames them.
+    """
+    scales = {"l1_scale": l1_scale, "l2_scale": l2_scale}
+    if any(isinstance(v, dist.Distribution) for v in scales.values()):
+        for part, value in scales.items():
+            if not isinstance(value, dist.Distribution):
+                check_scale(value, part)
+        return random_scale(ELASTIC_NET, scales, names, loc)
+    if names is not None:
+        raise ValueError("names= names random scales' sites; give a scale as a distribution.")
     check_scale(l1_scale, "l1_scale")
     check_scale(l2_scale, "l2_scale")
     return ElasticNetPrior(as_real(loc), as_real(l1_scale), as_real(l2_scale))

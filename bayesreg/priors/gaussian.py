@@ -10,12 +10,24 @@ import numpyro.distributions as dist
 
 from .._types import Array, ArrayLike
 from .base import PenaltyParts, PriorKind, as_real, check_scale, register_prior
+from .hierarchical import RandomScale, random_scale, site_names
 
 __all__ = ["GAUSSIAN", "gaussian"]
 
 
-def gaussian(scale: ArrayLike, loc: ArrayLike = 0.0) -> dist.Normal:
-    """Normal(loc, scale) prior on each weight; its MAP is ridge, ``Ridge(alpha=sigma²/scale²)``."""
+def gaussian(
+    scale: ArrayLike | dist.Distribution, loc: ArrayLike = 0.0, *, name: str | None = None
+) -> dist.Normal | RandomScale:
+    """Normal(loc, scale) prior on each weight; its MAP is ridge, ``Ridge(alpha=sigma²/scale²)``.
+
+    ``scale`` may be a hyperprior (a NumPyro distribution on positive numbers, e.g.
+    ``dist.InverseGamma(2.0, 1.0)``): the result is then a `bayesreg.priors.RandomScale` that
+    samples the scale as the site ``name`` (default ``"tau"``) before the weights.
+    """
+    if isinstance(scale, dist.Distribution):
+        return random_scale(GAUSSIAN, {"l2_scale": scale}, site_names("l2_scale", name), loc)
+    if name is not None:
+        raise ValueError("name= names a random scale's site; give scale as a distribution.")
     check_scale(scale, "scale")
     return dist.Normal(as_real(loc), as_real(scale))
 

@@ -11,12 +11,24 @@ import numpyro.distributions as dist
 
 from .._types import Array, ArrayLike
 from .base import L1Part, PenaltyParts, PriorKind, as_real, check_scale, register_prior
+from .hierarchical import RandomScale, random_scale, site_names
 
 __all__ = ["LAPLACE", "laplace"]
 
 
-def laplace(scale: ArrayLike, loc: ArrayLike = 0.0) -> dist.Laplace:
-    """Laplace(loc, scale) prior on each weight; its MAP is ``Lasso(alpha=sigma²/(n scale))``."""
+def laplace(
+    scale: ArrayLike | dist.Distribution, loc: ArrayLike = 0.0, *, name: str | None = None
+) -> dist.Laplace | RandomScale:
+    """Laplace(loc, scale) prior on each weight; its MAP is ``Lasso(alpha=sigma²/(n scale))``.
+
+    ``scale`` may be a hyperprior (a NumPyro distribution on positive numbers, e.g.
+    ``dist.HalfCauchy(1.0)``): the result is then a `bayesreg.priors.RandomScale` that samples
+    the scale as the site ``name`` (default ``"b"``) before the weights.
+    """
+    if isinstance(scale, dist.Distribution):
+        return random_scale(LAPLACE, {"l1_scale": scale}, site_names("l1_scale", name), loc)
+    if name is not None:
+        raise ValueError("name= names a random scale's site; give scale as a distribution.")
     check_scale(scale, "scale")
     return dist.Laplace(as_real(loc), as_real(scale))
 
