@@ -25,14 +25,15 @@ from .objective import model_arguments, setup
 from .program import SOLVERS, solve_path
 from .result import ConvergenceWarning, MapPath
 
-__all__ = ["map_path"]
+__all__ = ["check_path_outcome", "map_path", "path_values", "stack_path"]
 
 _PATH_METHODS = ("warm_start", "vmap")
 # a warning names at most this many path points (a long path would flood the message)
 _POINTS_SHOWN = 10
 
 
-def _path_values(path: Any, kwargs: Mapping[str, Any]) -> dict[str, list]:
+def path_values(path: Any, kwargs: Mapping[str, Any]) -> dict[str, list]:
+    """Check ``path`` (name -> sequence) against ``kwargs``; return name -> list of values."""
     example = "e.g. path={'prior': [bayesreg.models.laplace(b) for b in scales]}"
     if not isinstance(path, Mapping) or not path:
         raise TypeError(
@@ -52,7 +53,9 @@ def _path_values(path: Any, kwargs: Mapping[str, Any]) -> dict[str, list]:
                 f"path['{name}'] must be a sequence (list, tuple, 1-d array) of values, {example}; "
                 f"got {type(sequence).__name__}."
             )
-        values[name] = list(sequence)
+        values[name] = [
+            check_argument(value, f"path['{name}'][{i}]") for i, value in enumerate(sequence)
+        ]
     lengths = {name: len(v) for name, v in values.items()}
     if len(set(lengths.values())) != 1 or 0 in lengths.values():
         raise ValueError(
@@ -61,7 +64,7 @@ def _path_values(path: Any, kwargs: Mapping[str, Any]) -> dict[str, list]:
     return values
 
 
-def _stack_path(values: dict[str, list], dtype: Any) -> tuple[dict[str, Any], list[Array]]:
+def stack_path(values: dict[str, list], dtype: Any) -> tuple[dict[str, Any], list[Array]]:
     """Check that every point has one structure; stack the traced leaves along a new axis."""
     first = {name: v[0] for name, v in values.items()}
     leaves0, treedef0 = jax.tree_util.tree_flatten(first)
@@ -94,6 +97,53 @@ def _stack_path(values: dict[str, list], dtype: Any) -> tuple[dict[str, Any], li
                 array = array.astype(dtype)
             stacked.append(array)
     return first, stacked
+
+
+def check_path_outcome(
+    l1_sites: frozenset[str],
+    moved: Any,
+    objective: Any,
+    optimality: Any,
+    num_iter: Any,
+    no_map: Any,
+    tol: float,
+    where: str,
+) -> np.ndarray:
+    """Raise or warn on the outcome of a path solve; return which points converged.
+
+    The arrays hold one entry per point (any leading shape, e.g. folds x points, flattened in
+    the messages). Raises on moving Laplace parameters and on a non-finite objective; one
+    `NoFiniteMapWarning` and one `ConvergenceWarning` (issued as seen from the caller's
+    caller) name the points concerned.
+    """
+    raise_if_l1_parameters_move(l1_sites, moved)
+    objective, optimality = np.asarray(objective), np.asarray(optimality)
+    num_iter, no_map = np.asarray(num_iter), np.asarray(no_map)
+    for i in np.flatnonzero(~np.isfinite(objective))[:1]:
+        where_point = f" at path point {_point(i, objective)}"
+        raise_if_not_finite(float(objective.flat[i]), int(num_iter.flat[i]), where_point)
+    converged = optimality <= tol
+    if np.any(no_map):
+        points = [_point(i, no_map) for i in np.flatnonzero(no_map)[:_POINTS_SHOWN]]
+        warn_no_finite_map(f"{where} (points {points})", stacklevel=4)
+    if not np.all(converged | no_map):
+        missed = np.flatnonzero(~converged & ~no_map)
+        more = " ..." if missed.size > _POINTS_SHOWN else ""
+        points = [_point(i, converged) for i in missed[:_POINTS_SHOWN]]
+        warnings.warn(
+            f"{where}: {missed.size} of {converged.size} points did not converge (points "
+            f"{points}{more}; worst optimality {float(np.max(optimality.flat[missed])):.2e} > "
+            f"tol {tol:.1e}). Increase max_iter, standardize the columns of X, or loosen tol.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+    return converged
+
+
+def _point(flat_index: int, array: np.ndarray) -> Any:
+    """Return a point's index as the user reads it: an int on a path, a tuple on a batch."""
+    index = np.unravel_index(flat_index, np.shape(array))
+    return int(index[0]) if len(index) == 1 else tuple(int(i) for i in index)
 
 
 def _static_equal(a: Any, b: Any) -> bool:
@@ -173,13 +223,9 @@ def map_path(
         dtype, tol = check_options(model, dtype, tol, max_iter)
         if method not in _PATH_METHODS:
             raise ValueError(f"method must be one of {_PATH_METHODS}; got {method!r}.")
-        values = _path_values(path, kwargs)
+        values = path_values(path, kwargs)
         args, kwargs, _ = prepare_model_arguments(model, args, kwargs)
-        for name, sequence in values.items():
-            values[name] = [
-                check_argument(value, f"path['{name}'][{i}]") for i, value in enumerate(sequence)
-            ]
-        first, varying = _stack_path(values, dtype)
+        first, varying = stack_path(values, dtype)
         # the model's own cheaper arguments for the same density (e.g. X'X): every point shares them
         reduced = models.reduced_arguments(model, args, {**kwargs, **first})
         if reduced is not None:
@@ -209,25 +255,9 @@ def map_path(
                 jnp.asarray(max_iter, jnp.int32),
             )
         )
-        raise_if_l1_parameters_move(start.l1_sites, moved)
-        for i in np.flatnonzero(~np.isfinite(objective))[:1]:
-            raise_if_not_finite(float(objective[i]), int(num_iter[i]), f" at path point {i}")
-        converged = np.asarray(optimality) <= tol
-        no_map = np.asarray(no_map)
-        if np.any(no_map):
-            points = np.flatnonzero(no_map)
-            warn_no_finite_map(f"map_path (points {points[:_POINTS_SHOWN].tolist()})", stacklevel=3)
-        if not np.all(converged | no_map):
-            missed = np.flatnonzero(~converged & ~no_map)
-            more = " ..." if missed.size > _POINTS_SHOWN else ""
-            warnings.warn(
-                f"map_path: {missed.size} of {converged.size} points did not converge (points "
-                f"{missed[:_POINTS_SHOWN].tolist()}{more}; worst optimality "
-                f"{float(np.max(optimality[missed])):.2e} > tol {tol:.1e}). Increase max_iter, "
-                "standardize the columns of X, or loosen tol.",
-                ConvergenceWarning,
-                stacklevel=2,
-            )
+        converged = check_path_outcome(
+            start.l1_sites, moved, objective, optimality, num_iter, no_map, tol, "map_path"
+        )
         return MapPath(
             path=values,
             params={name: np.asarray(value) for name, value in params.items()},

@@ -19,7 +19,7 @@ from .._types import Array
 from .objective import model_arguments, smooth_and_l1
 from .solver import minimize
 
-__all__ = ["SOLVERS", "solve", "solve_from", "solve_path"]
+__all__ = ["SOLVERS", "solve", "solve_batch", "solve_from", "solve_path"]
 
 # compiled solves, keyed by model and argument structure; 32 covers a session's distinct models
 # and shapes while bounding the memory the compiled programs hold
@@ -137,3 +137,43 @@ def solve_path(
         _, out = jax.lax.scan(step, x0, varying)
         return out
     return tuple(jax.vmap(lambda point: solve_at(x0, point)[1:])(varying))
+
+
+def solve_batch(
+    model: Callable,
+    split: SplitArguments,
+    l1_sites: frozenset[str],
+    newton_max_dim: int,
+    method: str,
+    batched: bool,
+    member_at: tuple[bool, ...],
+    shared: list,
+    members: list,
+    varying: list,
+    init: dict[str, Array],
+    tol: Array,
+    max_iter: Array,
+) -> tuple[dict[str, Array], Array, Array, Array, Array, Array]:
+    """Solve one path for each member of a batch of argument sets (e.g. cross-validation folds).
+
+    The fixed traced leaves (all but the trailing ``len(varying)``, which vary along the path)
+    come from ``shared`` (one value for every member) or from ``members`` (a leading axis over
+    the members), as ``member_at`` says leaf by leaf; ``init``, each member's default start,
+    has the leading axis too. ``batched``: the members run in lockstep (``vmap``); otherwise one
+    after another (``lax.map``), which keeps each solve's branches (Newton steps, backtracking)
+    real branches instead of selects that compute both sides. Returns what `solve_path` does,
+    each with leading axes (members, points).
+    """
+
+    def one(member):
+        own, start = member
+        own_leaves, shared_leaves = iter(own), iter(shared)
+        fixed = [next(own_leaves) if at else next(shared_leaves) for at in member_at]
+        traced = fixed + list(varying)  # solve_path takes the varying leaves from `varying`
+        return solve_path(
+            model, split, l1_sites, newton_max_dim, method, traced, varying, start, tol, max_iter
+        )
+
+    if batched:
+        return jax.vmap(one)((members, init))
+    return jax.lax.map(one, (members, init))
