@@ -129,6 +129,7 @@ other), because floating-point reductions may be ordered differently; save a res
 module to keep it exactly.
 """
 
+from . import prior_nodes  # noqa: F401  (registers the RandomScale header node)
 from .codec import register_distribution, register_model
 from .estimators import load_estimator, save_estimator
 from .generic import load, save
