@@ -33,10 +33,11 @@ from .sample import (  # noqa: E402
     SamplingWarning,
     sample_posterior,
 )
-from .select import ShrinkagePath, shrinkage_path  # noqa: E402
+from .select import CVPath, ShrinkagePath, cv_path, log_evidence, shrinkage_path  # noqa: E402
 
 __all__ = [
     "LOG_LIKELIHOOD_BUDGET_BYTES",
+    "CVPath",
     "ConvergenceWarning",
     "IdentifiabilityWarning",
     "LogLikelihoodWarning",
@@ -48,10 +49,12 @@ __all__ = [
     "ShrinkagePath",
     "compare",
     "compare_summary",
+    "cv_path",
     "data",
     "design_from_formula",
     "io",
     "load_csv",
+    "log_evidence",
     "map_estimate",
     "map_path",
     "models",
