@@ -52,24 +52,29 @@ class InverseScale(dist.ImproperUniform):
 
 def _lam(lam: float | dist.Gamma) -> Array | float:
     if isinstance(lam, dist.Gamma):
+        # lam² ~ Gamma(r, delta)  <=>  lam = (lam²)^(1/2)
+        return numpyro.sample("lam", dist.TransformedDistribution(lam, PowerTransform(0.5)))
+    return lam
+
+
+def _check_lam(lam: float | dist.Gamma) -> None:
+    if isinstance(lam, dist.Gamma):
         if lam.batch_shape != ():
             raise ValueError(
                 f"lam's Gamma prior (on lam²) must be scalar; got batch shape "
                 f"{tuple(lam.batch_shape)}."
             )
-        # lam² ~ Gamma(r, delta)  <=>  lam = (lam²)^(1/2)
-        return numpyro.sample("lam", dist.TransformedDistribution(lam, PowerTransform(0.5)))
+        return
     if isinstance(lam, dist.Distribution):
         raise TypeError(
             "lam must be a positive number or numpyro.distributions.Gamma(r, delta), the prior "
             f"on lam² of Park & Casella (2008) §3.2; got {type(lam).__name__}."
         )
     if not is_concrete(lam):
-        return lam  # a traced value (a compiled call); checked where it was given
+        return  # a traced value (a compiled call); checked where it was given
     if isinstance(lam, bool | str) or np.ndim(lam) != 0:
         raise TypeError(f"lam must be a positive number; got {lam!r}.")
     check_scale(lam, "lam")
-    return lam
 
 
 def bayesian_lasso(
@@ -115,6 +120,7 @@ def bayesian_lasso(
     >>> sorted(post.samples)
     ['coef', 'intercept', 'sigma']
     """
+    _check_lam(lam)
     X = design_matrix(X)
     n, p = X.shape
     check_feature_names(feature_names, p)
