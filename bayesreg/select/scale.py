@@ -1,0 +1,529 @@
+r"""`select_scale`: every way of choosing the prior scale, on one grid, in one table and one figure.
+
+One grid of prior scales (``b`` of a Laplace prior, ``tau`` of a Normal one), and on it each
+method the toolkit has for choosing the scale:
+
+- **CV minimum** and **CV 1-SE**: K-fold cross-validation of the MAP (`bayesreg.cv_path`), the
+  least mean held-out loss and the strongest shrinkage within one standard error of it;
+- **empirical Bayes** (Gaussian prior, Gaussian likelihood): the scale of largest exact
+  evidence (`bayesreg.empirical_bayes`, `bayesreg.log_evidence`);
+- **MCEM** (Laplace prior, Gaussian likelihood): Park & Casella's Bayesian lasso with its
+  $\lambda$ by Monte Carlo EM (`bayesreg.empirical_bayes` of `bayesreg.models.bayesian_lasso`),
+  read as the scale $b = \sigma / \lambda$;
+- **hyperprior**: the posterior median of the scale under a half-Cauchy hyperprior (full Bayes,
+  `bayesreg.sample_posterior` with ``models.laplace(dist.HalfCauchy(c))``);
+- **LOO best**: the largest PSIS-LOO elpd (`bayesreg.loo_path`) on a coarser sub-grid, since
+  each point is a full posterior.
+
+Every row of the table is then read off ONE cross-validation run whose grid is the grid plus
+each method's chosen scale: its held-out error is exactly the CV mean at that scale (same
+folds), its coefficients are the MAP there (refitted on all rows), and its penalty is the
+scikit-learn parameter the MAP equals (`bayesreg.penalty`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpyro.distributions as dist
+import pandas as pd
+
+from .. import models, penalty, priors
+from .._types import ArrayLike
+from ..data import least_squares_sigma
+from ..sample import PosteriorResult, sample_posterior
+from .cv import CVPath, cv_path, one_se_rule
+from .evidence import log_evidence
+
+__all__ = ["METHODS", "ScaleSelection", "default_scales", "select_scale"]
+
+#: the methods, in the order of the table, with how each reads
+METHODS: dict[str, str] = {
+    "cv_min": "CV minimum",
+    "cv_1se": "CV 1-SE",
+    "evidence": "empirical Bayes (evidence)",
+    "mcem": "MCEM (Bayesian lasso)",
+    "hyperprior": "hyperprior median",
+    "loo": "LOO best",
+}
+
+_MODELS = {"linear": models.linear, "logistic": models.logistic, "poisson": models.poisson}
+
+#: points of the default grid, and how much weaker its weakest prior is than its strongest
+DEFAULT_POINTS = 50
+DEFAULT_RATIO = 1000.0
+#: points of the LOO sub-grid: each is a full posterior (NUTS unless the prior is conjugate)
+LOO_POINTS = 8
+
+
+@dataclass(frozen=True)
+class ScaleSelection:
+    """Every method's choice of the prior scale on one grid, as returned by `select_scale`.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per method that applies, in the order of `METHODS`: ``method``, ``scale`` (the
+        chosen ``b`` or ``tau``, see ``scale_name``), the equivalent penalty parameter (a
+        column named after the convention, e.g. ``"Lasso alpha"``, ``"LogisticRegression
+        C"``), ``cv_error`` (the mean held-out loss over the folds at that scale), ``cv_se``,
+        ``zeros`` (exact zeros of the MAP there) and one column ``coef[name]`` per feature (the
+        MAP on all rows).
+    scales : numpy.ndarray
+        The grid, increasing (strong to weak shrinkage).
+    scale_name : str
+        The scale's symbol, ``"b"`` or ``"tau"``.
+    likelihood, prior : str
+        As given to `select_scale`.
+    cv : CVPath
+        The one cross-validation run: the grid plus each method's choice (``cv_scales``).
+    cv_scales : numpy.ndarray
+        The scales of ``cv``'s points.
+    loo : LooPath or None
+        PSIS-LOO on the sub-grid ``loo_scales`` (``None`` when not run).
+    loo_scales : numpy.ndarray or None
+    evidence : numpy.ndarray or None
+        The exact log evidence at each grid point (Gaussian prior and likelihood only).
+    empirical : dict of str to EmpiricalBayes
+        The `bayesreg.empirical_bayes` results of the methods ``"evidence"`` and ``"mcem"``.
+    hyperprior_posterior : PosteriorResult or None
+        The full-Bayes posterior of the method ``"hyperprior"``.
+    sigma : float or None
+        The Gaussian noise sd every fit used (``None`` for other likelihoods).
+    convention : str
+        The penalized fit the MAP equals (``"Lasso"``, ``"Ridge"``, ``"LogisticRegression"``).
+    notes : dict of str to str
+        Each method left out -> why it does not apply.
+    details : dict of str to str
+        How each choice was made, in words (the grid, sigma, the hyperprior, the sub-grid).
+    """
+
+    table: pd.DataFrame
+    scales: np.ndarray
+    scale_name: str
+    likelihood: str
+    prior: str
+    cv: CVPath
+    cv_scales: np.ndarray
+    loo: Any
+    loo_scales: np.ndarray | None
+    evidence: np.ndarray | None
+    empirical: dict[str, Any]
+    hyperprior_posterior: PosteriorResult | None
+    sigma: float | None
+    convention: str
+    notes: dict[str, str] = field(default_factory=dict)
+    details: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def coefficients(self) -> pd.DataFrame:
+        """The MAP weights at each method's choice: one row per feature, one column per method."""
+        columns = [c for c in self.table.columns if c.startswith("coef[")]
+        frame = self.table.set_index("method")[columns].T
+        frame.index = [c[len("coef[") : -1] for c in columns]
+        return frame
+
+    def plot(self, fig: Any = None) -> Any:
+        """Draw the figure: CV error ± SE, LOO elpd and log evidence over the grid, choices marked.
+
+        See `bayesreg.select.figures.plot_scale_selection`; returns the matplotlib ``Figure``.
+        """
+        from .figures import plot_scale_selection
+
+        return plot_scale_selection(self, fig=fig)
+
+    def __repr__(self) -> str:
+        chosen = ", ".join(
+            f"{m}={s:.4g}" for m, s in zip(self.table["method"], self.table["scale"], strict=True)
+        )
+        return (
+            f"ScaleSelection({self.likelihood}, {self.prior}, {len(self.scales)} scales, "
+            f"{self.scale_name}: {chosen})"
+        )
+
+
+def default_scales(
+    X: ArrayLike,
+    y: ArrayLike,
+    *,
+    likelihood: str = "linear",
+    sigma: float | None = None,
+    num: int = DEFAULT_POINTS,
+    ratio: float = DEFAULT_RATIO,
+) -> np.ndarray:
+    r"""Return glmnet's grid of prior scales: from the all-zero scale to ``ratio`` times weaker.
+
+    With a flat intercept, the MAP of a Laplace prior is all zero exactly when its scale is at
+    most $b_0$, where $1/b_0$ is the largest gradient of the data term at zero,
+    $\max_j |x_j^\top (y - \bar y)| / d$ ($d = \sigma^2$ for a Gaussian likelihood, 1 for the
+    logistic and Poisson ones, whose canonical links make $y - \bar y$ the score of the
+    intercept-only fit). That is glmnet's $\lambda_{\max} = \max_j |x_j^\top(y - \bar y)| / n$
+    (``alpha = 1``), converted by `bayesreg.penalty.prior_parts`. The grid is ``num`` points
+    from $b_0$ to ``ratio`` $b_0$, evenly spaced in log scale (glmnet's ``lambda.min.ratio``
+    of ``1/ratio``). A Normal prior has no all-zero scale; it uses the same values of ``tau``,
+    which run from nearly every weight shrunk to zero to nearly none shrunk (on the diabetes data,
+    ``Ridge`` alpha from 300 to 3e-4 against the eigenvalues 0.009 to 4 of $X_c^\top X_c$).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_diabetes
+    >>> from bayesreg.select.scale import default_scales
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> scales = default_scales(X, y, sigma=54.0)
+    >>> len(scales), round(float(scales[-1] / scales[0]))
+    (50, 1000)
+    """
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    n = X.shape[0]
+    score = np.abs(X.T @ (y - y.mean()))
+    if not np.max(score, initial=0.0) > 0:
+        raise ValueError(
+            "no column of X is correlated with y (X.T @ (y - mean(y)) is zero), so there is no "
+            "all-zero prior scale to start the grid from; give scales= explicitly."
+        )
+    d_sigma = 1.0 if sigma is None else sigma
+    lambda_max = float(np.max(score)) / n
+    parts = penalty.prior_parts("glmnet", {"lambda": lambda_max, "alpha": 1.0}, sigma=d_sigma, n=n)
+    return float(parts.l1_scale) * np.geomspace(1.0, ratio, num)
+
+
+def _check_grid(scales: ArrayLike) -> np.ndarray:
+    grid = np.asarray(scales, dtype=float).ravel()
+    if not np.all(np.isfinite(grid)) or np.any(grid <= 0):
+        raise ValueError(
+            f"scales must be positive finite prior scales; got {grid.tolist()}. Drop the "
+            "non-positive values (a prior scale of 0 is a point mass)."
+        )
+    grid = np.unique(grid)  # increasing: strong to weak shrinkage, as cv_path wants
+    if grid.size < 2:
+        raise ValueError(
+            f"scales must hold at least 2 distinct values to choose among; got {grid.tolist()}. "
+            "Give a grid (e.g. np.geomspace(0.1, 100, 30)) or leave scales=None for the default."
+        )
+    return grid
+
+
+def _check_methods(methods: Sequence[str] | None) -> list[str] | None:
+    if methods is None:
+        return None
+    if isinstance(methods, str):
+        methods = [methods]
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:
+        raise ValueError(
+            f"methods must be names among {list(METHODS)}; got unknown {unknown}. Leave "
+            "methods=None for every method that applies."
+        )
+    if not methods:
+        raise ValueError(f"methods must name at least one of {list(METHODS)}; got none.")
+    return list(methods)
+
+
+def _inputs(X: Any, y: Any, feature_names: Sequence[str] | None) -> tuple:
+    if feature_names is None and isinstance(X, pd.DataFrame):
+        feature_names = [str(c) for c in X.columns]
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float).ravel()
+    if X.ndim != 2 or X.shape[0] != y.shape[0]:
+        raise ValueError(
+            f"X must be 2-D (n, p) with one row per entry of y; got X {X.shape}, y {y.shape}."
+        )
+    names = list(feature_names) if feature_names is not None else None
+    if names is None:
+        names = [str(j) for j in range(X.shape[1])]
+    return X, y, names, feature_names
+
+
+def select_scale(
+    X: ArrayLike,
+    y: ArrayLike,
+    *,
+    likelihood: str = "linear",
+    prior: str = "laplace",
+    scales: ArrayLike | None = None,
+    folds: Any = 5,
+    methods: Sequence[str] | None = None,
+    seed: int = 0,
+    feature_names: Sequence[str] | None = None,
+    sigma: float | None = None,
+    num_samples: int = 1000,
+    num_warmup: int = 500,
+    num_chains: int = 4,
+    loo_points: int = LOO_POINTS,
+) -> ScaleSelection:
+    r"""Choose the prior scale by every applicable method on one grid: one table, one figure.
+
+    Parameters
+    ----------
+    X : array_like or pandas.DataFrame
+        Design matrix, shape ``(n, p)`` (a frame's column names name the weights).
+    y : array_like
+        Responses, shape ``(n,)`` (0/1 for ``"logistic"``, counts for ``"poisson"``).
+    likelihood : {"linear", "logistic", "poisson"}
+        `bayesreg.models.linear`, `bayesreg.models.logistic` or `bayesreg.models.poisson`,
+        with a flat intercept.
+    prior : str
+        A registered prior kind with one scale (``"laplace"``: ``b``, ``"gaussian"``: ``tau``).
+    scales : array_like, optional
+        The grid of prior scales (sorted increasing, at least 2 distinct positive values).
+        Default: `default_scales`, glmnet's 50 points from the all-zero scale to 1000x weaker.
+    folds : int, splitter or list of (train, test)
+        As for `bayesreg.cv_path` (an int: ``KFold(k)``, ``StratifiedKFold(k)`` for logistic).
+    methods : sequence of str, optional
+        Among the keys of `METHODS`; default every one that applies (the others are left out
+        with the reason in ``notes``). Asking for one that does not apply is an error.
+    seed : int
+        Seed of the posterior draws (MCEM, hyperprior, LOO).
+    feature_names : sequence of str, optional
+        Names of the columns.
+    sigma : float, optional
+        Gaussian likelihood only: the known noise sd of every fit. ``None``: the least-squares
+        residual sd, ``sqrt(RSS / (n - p - 1))`` (`bayesreg.data.least_squares_sigma`).
+    num_samples, num_warmup, num_chains : int
+        Posterior draws per chain, warmup steps and chains of the hyperprior posterior and of
+        each LOO point.
+    loo_points : int
+        Points of the LOO sub-grid (evenly spaced indices of the grid, both ends included).
+
+    Returns
+    -------
+    ScaleSelection
+        ``table`` (one row per method), ``cv``, ``loo``, ``evidence``, ``plot()``, ``notes``
+        (methods left out, and why) and ``details`` (how each choice was made).
+
+    Raises
+    ------
+    ValueError
+        An unknown likelihood, prior, or method; a prior with two scales; a grid of fewer than
+        two distinct values or with non-positive ones; ``sigma`` for a likelihood without one;
+        a method asked for that does not apply.
+
+    Notes
+    -----
+    The rows' scales are on one footing: every row is the MAP of the same model (the same
+    ``sigma``) at its scale, with the held-out error of the same folds. The hyperprior is
+    $\mathrm{HalfCauchy}(c)$ with $c$ the geometric midpoint of the grid: a half-Cauchy is
+    symmetric in $\log s$ about its median $c$, so it spreads its mass evenly over the grid's
+    decades. The MCEM scale is $b = \sigma/\lambda$ with this ``sigma`` (the Bayesian lasso's
+    prior on the weights given $\sigma$). The LOO choice is the best of its sub-grid only.
+
+    Examples
+    --------
+    Diabetes (Gaussian likelihood, Laplace prior), the cheap methods:
+
+    >>> import bayesreg as br
+    >>> from sklearn.datasets import load_diabetes
+    >>> from bayesreg.select.scale import select_scale
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> sel = select_scale(X, y, methods=["cv_min", "cv_1se"])
+    >>> list(sel.table["method"]), sel.convention
+    (['cv_min', 'cv_1se'], 'Lasso')
+
+    Breast cancer (logistic, standardized columns): evidence and MCEM do not apply.
+
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> Xb, yb = load_breast_cancer(return_X_y=True)
+    >>> Xb = (Xb - Xb.mean(0)) / Xb.std(0)
+    >>> sel = select_scale(Xb, yb, likelihood="logistic", methods=["cv_min", "cv_1se"])
+    >>> list(sel.table.columns[:3])
+    ['method', 'scale', 'LogisticRegression C']
+    """
+    if likelihood not in _MODELS:
+        raise ValueError(f"likelihood must be one of {list(_MODELS)}; got {likelihood!r}.")
+    model = _MODELS[likelihood]
+    kind = priors.get(prior)
+    if len(kind.parts) != 1:
+        raise ValueError(
+            f"prior must be a kind with one scale to choose; {kind.name!r} has "
+            f"{len(kind.parts)} ({', '.join(kind.parts)}). Use 'laplace' or 'gaussian'."
+        )
+    part = kind.parts[0]
+    symbol = kind.scale_labels[part].split()[-1]
+    X, y, names, feature_names = _inputs(X, y, feature_names)
+    n = X.shape[0]
+    requested = _check_methods(methods)
+    details: dict[str, str] = {}
+    gaussian = likelihood == "linear"
+    if gaussian:
+        if sigma is None:
+            sigma = least_squares_sigma(X, y)
+            details["sigma"] = (
+                f"sigma = {sigma:.4g}, the least-squares residual sd sqrt(RSS / (n - p - 1))"
+            )
+        else:
+            details["sigma"] = f"sigma = {sigma:.4g}, as given"
+        sigma = float(sigma)
+    elif sigma is not None:
+        raise ValueError(
+            f"sigma is the noise sd of the Gaussian likelihood; the {likelihood} likelihood has "
+            f"none (got sigma={sigma!r}). Leave sigma=None."
+        )
+    if scales is None:
+        grid = default_scales(X, y, likelihood=likelihood, sigma=sigma)
+        details["grid"] = (
+            f"{len(grid)} values of {symbol} from {grid[0]:.4g} (the Laplace prior's all-zero "
+            f"scale, glmnet's lambda_max) to {grid[-1]:.4g} ({DEFAULT_RATIO:.0f}x), log-spaced"
+        )
+    else:
+        grid = _check_grid(scales)
+        details["grid"] = f"{len(grid)} values of {symbol} from {grid[0]:.4g} to {grid[-1]:.4g}"
+
+    def build(scale: float) -> Any:
+        return kind.build(**{part: float(scale)})
+
+    fixed: dict[str, Any] = {"feature_names": feature_names}
+    if gaussian:
+        fixed["sigma"] = sigma
+    sampling = {"num_samples": num_samples, "num_warmup": num_warmup, "num_chains": num_chains}
+    notes = _applicability(model, X, y, kind, build(grid[0]), fixed, gaussian)
+    chosen_methods = [m for m in METHODS if (requested is None or m in requested)]
+    if requested is not None:
+        refused = {m: notes[m] for m in chosen_methods if m in notes}
+        if refused:
+            raise ValueError(
+                "methods asked for do not apply here: "
+                + "; ".join(f"{m}: {why}" for m, why in refused.items())
+                + ". Leave them out (or methods=None for every one that applies)."
+            )
+    chosen_methods = [m for m in chosen_methods if m not in notes]
+
+    choices: dict[str, float] = {}
+    empirical: dict[str, Any] = {}
+    evidence = loo = loo_scales = posterior = None
+    if "evidence" in chosen_methods:
+        from .empirical import empirical_bayes
+
+        evidence = np.array([log_evidence(model, X, y, prior=build(s), **fixed) for s in grid])
+        start = float(grid[int(np.argmax(evidence))])
+        result = empirical_bayes(model, X, y, prior=build(start), seed=seed, **fixed)
+        empirical["evidence"] = result
+        choices["evidence"] = float(result.hyperparameters[symbol])
+        details["evidence"] = (
+            f"{symbol} maximizing the exact evidence (empirical_bayes from the best grid point, "
+            f"{symbol} = {start:.4g}), sigma held at the value above"
+        )
+    if "mcem" in chosen_methods:
+        from .empirical import empirical_bayes
+
+        result = empirical_bayes(
+            models.bayesian_lasso, X, y, seed=seed, feature_names=feature_names
+        )
+        empirical["mcem"] = result
+        lam = float(result.hyperparameters["lam"])
+        choices["mcem"] = sigma / lam
+        error = result.mc_error.get("lam")
+        shown = f" ± {error:.2g}" if error is not None else ""
+        details["mcem"] = (
+            f"Park & Casella's lambda = {lam:.4g}{shown} by Monte Carlo EM; "
+            f"{symbol} = sigma / lambda = {sigma:.4g} / {lam:.4g}"
+        )
+    if "hyperprior" in chosen_methods:
+        c = float(np.sqrt(grid[0] * grid[-1]))
+        random = kind.build(**{part: dist.HalfCauchy(c)})
+        posterior = sample_posterior(
+            model, X, y, prior=random, seed=seed, **sampling, **fixed
+        )  # fmt: skip
+        site = random.site_names[0]
+        choices["hyperprior"] = float(np.median(np.asarray(posterior.samples[site])))
+        details["hyperprior"] = (
+            f"posterior median of {symbol} under {symbol} ~ HalfCauchy({c:.4g}) (c the grid's "
+            f"geometric midpoint), {num_chains} x {num_samples} draws ({posterior.method})"
+        )
+    if "loo" in chosen_methods:
+        from .loo import loo_path
+
+        at = np.unique(np.round(np.linspace(0, len(grid) - 1, min(loo_points, len(grid)))))
+        loo_scales = grid[at.astype(int)]
+        loo = loo_path(
+            model, X, y, path={"prior": [build(s) for s in loo_scales]}, seed=seed,
+            **sampling, **fixed,
+        )  # fmt: skip
+        choices["loo"] = float(loo_scales[loo.best_index])
+        details["loo"] = (
+            f"largest PSIS-LOO elpd on {len(loo_scales)} of the {len(grid)} grid points (each "
+            f"a posterior, {num_chains} x {num_samples} draws)"
+        )
+
+    cv_scales = np.unique(np.concatenate([grid, list(choices.values())]))
+    cv = cv_path(
+        model, X, y, path={"prior": [build(s) for s in cv_scales]}, folds=folds, **fixed
+    )  # fmt: skip
+    on_grid = np.searchsorted(cv_scales, grid)
+    mean, se = cv.mean[on_grid], cv.se[on_grid]
+    if "cv_min" in chosen_methods:
+        choices["cv_min"] = float(grid[int(np.argmin(mean))])
+    if "cv_1se" in chosen_methods:
+        choices["cv_1se"] = float(grid[one_se_rule(mean, se, cv.strength[on_grid])])
+    details["cv"] = (
+        f"{len(cv.folds)}-fold CV ({cv.scoring}) of the MAP on the grid plus each method's "
+        "choice; CV minimum and 1-SE among the grid points"
+    )
+
+    convention = penalty.convention_for(likelihood, kind.name)
+    rows = []
+    for method in chosen_methods:
+        scale = choices[method]
+        index = int(np.searchsorted(cv_scales, scale))
+        coef = np.asarray(cv.path[index].params["coef"], dtype=float)
+        params = penalty.penalty_params(
+            convention.name,
+            kind.penalty_parts(build(scale)),
+            sigma=sigma if sigma is not None else 1.0,
+            n=n,
+        )
+        rows.append(
+            {
+                "method": method,
+                "scale": scale,
+                f"{convention.label} {convention.params[0]}": float(params[convention.params[0]]),
+                "cv_error": float(cv.mean[index]),
+                "cv_se": float(cv.se[index]),
+                "zeros": int(np.sum(coef == 0.0)),
+                **{f"coef[{name}]": value for name, value in zip(names, coef, strict=True)},
+            }
+        )
+    return ScaleSelection(
+        table=pd.DataFrame(rows),
+        scales=grid,
+        scale_name=symbol,
+        likelihood=likelihood,
+        prior=kind.name,
+        cv=cv,
+        cv_scales=cv_scales,
+        loo=loo,
+        loo_scales=loo_scales,
+        evidence=evidence,
+        empirical=empirical,
+        hyperprior_posterior=posterior,
+        sigma=sigma,
+        convention=convention.label,
+        notes=notes,
+        details=details,
+    )
+
+
+def _applicability(
+    model: Any, X: np.ndarray, y: np.ndarray, kind: Any, first: Any, fixed: dict, gaussian: bool
+) -> dict[str, str]:
+    """Return each method that does not apply -> why (the others run)."""
+    notes = {}
+    try:
+        log_evidence(model, X, y, prior=first, **fixed)
+    except ValueError as error:
+        reason = str(error).split(": ", 1)[-1].split(";")[0].rstrip(".")
+        notes["evidence"] = (
+            "the exact evidence needs a Normal prior and a Gaussian likelihood with known sigma "
+            f"(log_evidence: {reason})"
+        )
+    # the Bayesian lasso's weights have a Laplace(0, sigma/lam) prior: MCEM chooses that kind
+    if kind is not priors.kind_of(dist.Laplace(0.0, 1.0)) or not gaussian:
+        notes["mcem"] = (
+            "Monte Carlo EM is for the Bayesian lasso (Park & Casella 2008): a Laplace prior "
+            "and a Gaussian likelihood"
+        )
+    return notes
