@@ -32,16 +32,24 @@ is never penalized, as with ``fit_intercept=True`` in scikit-learn.
 model and data, after which ``predict(X, return_std=True)`` gives posterior predictive means and
 standard deviations.
 
+Two estimators choose their scale by cross-validation, as ``LassoCV`` / ``ElasticNetCV`` and
+``LogisticRegressionCV``: `BayesianLinearRegressionCV` and `BayesianLogisticRegressionCV` (grid
+in ``alpha`` / ``C``, ``alpha_`` / ``C_``, ``cv_results_``). ``BayesianLinearRegression(prior=
+"gaussian", alpha="evidence")`` chooses it by the evidence, as ``BayesianRidge``.
+
 This is the only part of bayesreg's core that imports scikit-learn
 (``pip install bayesreg[sklearn]``).
 """
 
+from .cv import BayesianLinearRegressionCV, BayesianLogisticRegressionCV
 from .linear import BayesianLinearRegression
 from .logistic import BayesianLogisticRegression
 from .poisson import BayesianPoissonRegression
 
 __all__ = [
     "BayesianLinearRegression",
+    "BayesianLinearRegressionCV",
     "BayesianLogisticRegression",
+    "BayesianLogisticRegressionCV",
     "BayesianPoissonRegression",
 ]

@@ -9,10 +9,13 @@ import numpyro.distributions as dist
 from sklearn.base import RegressorMixin
 from sklearn.utils.validation import validate_data
 
-from .. import models, priors
+from .. import models, penalty, priors
 from .._types import ArrayLike
 from .._validation import check_unique_names
-from .base import BayesianGLM, check_optional_positive, check_positive
+from .base import BayesianGLM, check_bool, check_optional_positive, check_positive
+
+#: the strings ``alpha`` takes: ways of choosing the scale from the data (both the evidence)
+_SCALE_METHODS = ("evidence", "auto")
 
 __all__ = ["BayesianLinearRegression"]
 
@@ -34,15 +37,27 @@ class BayesianLinearRegression(RegressorMixin, BayesianGLM):
     At the joint optimum the weights are the lasso / ridge solution at ``alpha(sigma_)``, a
     relative of the scaled lasso.
 
+    ``alpha="evidence"`` (or ``"auto"``) chooses the scale of a Normal prior as
+    ``BayesianRidge`` does, by maximizing the marginal likelihood (type-II maximum likelihood,
+    `bayesreg.empirical_bayes`) over ``tau``, and over ``sigma`` too when ``sigma="estimate"``
+    (a number is held fixed); the MAP and the posterior are then those at the estimates. With
+    ``sigma="estimate"`` and ``fit_intercept=False`` on centred data this is
+    ``BayesianRidge(alpha_1=alpha_2=lambda_1=lambda_2=0, fit_intercept=False)``; with the flat
+    intercept the evidence has ``n - 1`` degrees of freedom where ``BayesianRidge`` keeps ``n``.
+    A prior with an L1 part has no closed-form evidence: ``"auto"`` refuses it and points to
+    `BayesianLinearRegressionCV`, rather than switching silently to a method (random folds, a
+    grid, other attributes) the user did not ask for.
+
     Parameters
     ----------
     prior : {"gaussian", "laplace", "elastic_net"}, default="gaussian"
         Prior of each weight; its MAP is ridge, the lasso and the elastic net.
-    alpha : float, optional
+    alpha : float or {"evidence", "auto"}, optional
         The scikit-learn penalty strength of ``Ridge`` / ``Lasso`` / ``ElasticNet`` (chosen by
         ``prior``), converted to a prior scale with the known ``sigma`` through
         `bayesreg.penalty`. When neither ``alpha`` nor a scale is given, ``alpha=1.0``
         (scikit-learn's default), so ``BayesianLinearRegression()`` equals ``Ridge()``.
+        ``"evidence"`` / ``"auto"``: chosen by the evidence (Normal prior only; see above).
     sigma : float or {"estimate"} or None, default=1.0
         Noise sd of the Gaussian likelihood: a positive number (known), or ``"estimate"`` /
         ``None`` for unknown noise with a ``HalfNormal(sigma_prior_scale)`` prior.
@@ -72,7 +87,14 @@ class BayesianLinearRegression(RegressorMixin, BayesianGLM):
     coef_ : ndarray of shape (n_features,)
         MAP weights (exact zeros for L1 priors).
     sigma_ : float
-        The noise sd: the MAP of ``sigma`` when estimated, the given value otherwise.
+        The noise sd: the MAP of ``sigma`` when estimated, the given value otherwise (with
+        ``alpha="evidence"``: its type-II maximum-likelihood value when estimated).
+    alpha_ : float
+        With ``alpha="evidence"``: the chosen ``Ridge`` alpha, ``sigma_² / tau_²``.
+    tau_ : float
+        With ``alpha="evidence"``: the chosen prior sd of each weight.
+    empirical_bayes_ : EmpiricalBayes
+        With ``alpha="evidence"``: the `bayesreg.empirical_bayes` result (``log_evidence``).
     intercept_ : float
         MAP intercept (0.0 with ``fit_intercept=False``).
     n_iter_ : int
@@ -104,6 +126,12 @@ class BayesianLinearRegression(RegressorMixin, BayesianGLM):
     True
     >>> int((est.coef_ == 0).sum())
     3
+
+    The scale of a Normal prior chosen by the evidence, as ``BayesianRidge``:
+
+    >>> est = BayesianLinearRegression(alpha="evidence", sigma="estimate").fit(X, y)
+    >>> bool(abs(est.alpha_ - est.sigma_**2 / est.tau_**2) < 1e-9 * est.alpha_)
+    True
     """
 
     __module__ = "bayesreg.sklearn"  # its public home (and the class name saved files hold)
@@ -145,7 +173,8 @@ class BayesianLinearRegression(RegressorMixin, BayesianGLM):
     def _penalty_sigma(self) -> float:
         sigma = self._sigma_known()
         if sigma is None:
-            given = "alpha=1.0 (the default)" if self.alpha is None else f"alpha={self.alpha!r}"
+            strength = self._strength()
+            given = "alpha=1.0 (the default)" if strength is None else f"alpha={strength!r}"
             raise ValueError(
                 f"sigma={self.sigma!r} (unknown noise) with {given}: a scikit-learn alpha fixes "
                 "the prior scale only for a known noise sd. Give the prior scale directly "
@@ -188,9 +217,73 @@ class BayesianLinearRegression(RegressorMixin, BayesianGLM):
         check_unique_names(getattr(X, "columns", ()), "X")
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
         self._fit_map(X, y)
+        return self
+
+    def _scale_method(self) -> str | None:
+        """Return ``"evidence"`` when ``alpha`` names a way of choosing the scale, else None."""
+        strength = self._strength()
+        if not isinstance(strength, str):
+            return None
+        if strength not in _SCALE_METHODS:
+            raise ValueError(
+                f"alpha must be a positive number, {' or '.join(map(repr, _SCALE_METHODS))} (the "
+                f"scale chosen by the evidence) or None; got alpha={strength!r}."
+            )
+        return "evidence"
+
+    def _fit_map(self, X: np.ndarray, y: np.ndarray) -> None:
+        if self._scale_method() is not None:
+            self._fit_evidence(X, y)
+            return
+        super()._fit_map(X, y)
         sigma = self._sigma_known()
         self.sigma_ = float(self.map_.params["sigma"]) if sigma is None else sigma
-        return self
+
+    def _fit_evidence(self, X: np.ndarray, y: np.ndarray) -> None:
+        """Choose tau (and sigma) by the evidence; the MAP and posterior are at the estimates."""
+        from ..select.empirical import empirical_bayes
+
+        kind = priors.get(self.prior)
+        normal = priors.for_parts(None, 1.0)  # the kind whose penalty is an L2 part alone
+        if kind.parts != normal.parts:
+            raise ValueError(
+                f"alpha={self.alpha!r} chooses the scale by the evidence, which has a closed "
+                f"form only for prior={normal.name!r}; prior={kind.name!r} has an L1 part. Use "
+                f"BayesianLinearRegressionCV(prior={kind.name!r}) to choose alpha by "
+                "cross-validation."
+            )
+        for name in ("l1_scale", "l2_scale", "sigma_prior_scale"):
+            if getattr(self, name) is not None:
+                raise ValueError(
+                    f"alpha={self.alpha!r} chooses the scale (and sigma='estimate' the noise sd) "
+                    f"by the evidence; {name}={getattr(self, name)!r} cannot be given with it. "
+                    f"Remove {name}."
+                )
+        fit_intercept = check_bool(self.fit_intercept, "fit_intercept")
+        sigma = self._sigma_known()
+        names = getattr(self, "feature_names_in_", None)
+        kwargs = {} if sigma is None else {"sigma": sigma}
+        result = empirical_bayes(
+            models.linear,
+            X,
+            y,
+            intercept=fit_intercept,
+            feature_names=None if names is None else [str(name) for name in names],
+            **kwargs,
+        )
+        fit = result.fit
+        self.__dict__.pop("posterior_", None)
+        self.empirical_bayes_ = result
+        self.map_ = fit
+        self.prior_ = fit.kwargs["prior"]
+        self.coef_ = np.asarray(fit.params["coef"], dtype=float)
+        self.intercept_ = float(fit.params["intercept"]) if fit_intercept else 0.0
+        self.n_iter_ = int(fit.num_iter)
+        self.tau_ = float(result.hyperparameters["tau"])
+        self.sigma_ = float(result.hyperparameters.get("sigma", sigma))
+        ridge = penalty.convention_for(self._likelihood, kind.name)
+        params = penalty.penalty_params(ridge.name, (None, self.tau_), sigma=self.sigma_)
+        self.alpha_ = float(params[ridge.params[0]])
 
     def predict(
         self, X: ArrayLike, return_std: bool = False
