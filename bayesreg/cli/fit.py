@@ -24,13 +24,16 @@ from .describe import (
     two_scale_priors,
 )
 from .options import (
+    SCALE_METHODS,
     SigmaPrior,
     UsageError,
     count,
     normalized_name,
     parse_sigma_prior,
     positive_float,
+    scale_value,
 )
+from .scale import ScaleChoice, check_scale_options, choose_scale, posterior_median_prior
 
 __all__ = ["LIKELIHOODS", "add_parser", "equivalent_penalty", "map_table", "run"]
 
@@ -69,9 +72,23 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     )
     fit.add_argument(
         "--scale",
-        type=positive_float,
+        type=scale_value,
         required=True,
-        help="prior scale: tau of gaussian, b of laplace and elastic_net",
+        metavar="SCALE|METHOD",
+        help="prior scale: tau of gaussian, b of laplace and elastic_net; or a method that "
+        f"chooses it from the data: {', '.join(SCALE_METHODS)} (cross-validation, its 1-SE "
+        "rule, type-II maximum likelihood, a HalfCauchy hyperprior)",
+    )
+    fit.add_argument(
+        "--folds", type=count(2), help="--scale cv / cv-1se: number of folds (default 5)"
+    )
+    fit.add_argument(
+        "--grid", type=count(2), help="--scale cv / cv-1se: number of grid points (default 100)"
+    )
+    fit.add_argument(
+        "--l1-ratio",
+        type=float,
+        help="--scale cv / cv-1se with elastic_net: the grid's L1 share (default 0.5)",
     )
     fit.add_argument(
         "--l2-scale", type=positive_float, help="tau of the elastic_net prior (its L2 part)"
@@ -229,7 +246,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(
             f"--sigma and --sigma-prior apply only to --likelihood linear, not {likelihood}"
         )
-    prior, kind, parts = _fit_prior(args)
+    check_scale_options(args, likelihood)
+    method = args.scale if isinstance(args.scale, str) else None
+    if method is None:
+        prior, kind, parts = _fit_prior(args)
     try:
         X, y = load_csv(args.data, target=args.target, formula=args.formula, dropna=args.dropna)
     except (OSError, ValueError, TypeError) as error:
@@ -244,42 +264,67 @@ def run(args: argparse.Namespace) -> int:
     model = {"linear": models.linear, "logistic": models.logistic, "poisson": models.poisson}[
         likelihood
     ]
-    kwargs: dict[str, Any] = {"prior": prior, "intercept": intercept, "feature_names": names}
+    kwargs: dict[str, Any] = {"intercept": intercept, "feature_names": names}
     sigma_known: float | None = None
     sigma_text = ""
-    if likelihood == "linear":
+    if likelihood == "linear" and not (method == "evidence" and args.sigma is None):
         kwargs["sigma"], sigma_known, sigma_text = _noise(args, X_np, y_np, intercept)
 
-    lines = [
+    header = [
         f"data: {args.data}, n = {n}, p = {p}, target {y.name!r}"
-        + (f", formula {args.formula!r}" if args.formula else ""),
-        f"model: bayesreg.models.{likelihood}, prior on each weight {prior_text(kind, parts)}, "
-        + ("flat intercept" if intercept else "no intercept")
-        + (f", {sigma_text}" if sigma_text else ""),
+        + (f", formula {args.formula!r}" if args.formula else "")
     ]
     if dropped:
         shown = ", ".join(map(str, dropped[:5])) + (", ..." if len(dropped) > 5 else "")
-        lines.insert(1, f"dropped {len(dropped)} row(s) with missing values (CSV lines {shown})")
-    for line in lines:
+        header.append(f"dropped {len(dropped)} row(s) with missing values (CSV lines {shown})")
+    for line in header:
         print(line)
 
     from .. import sample
     from ..compare import compare, compare_summary
     from ..map import map_estimate
 
+    def draw(model_kwargs: dict[str, Any]) -> Any:
+        return sample.sample_posterior(
+            model, X_np, y_np, num_chains=args.chains, num_warmup=args.warmup,
+            num_samples=args.samples, seed=args.seed, progress_bar=False,
+            log_likelihood="auto" if args.log_likelihood is None else args.log_likelihood,
+            **model_kwargs,
+        )  # fmt: skip
+
+    choice: ScaleChoice | None = None
+    post = table = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        if method is not None:
+            choice = choose_scale(args, model, X_np, y_np, kwargs, sigma_known, likelihood)
+            if choice.sample_prior is not None:  # the hyperprior: its posterior gives the scale
+                post = draw({**kwargs, "prior": choice.sample_prior})
+                choice = posterior_median_prior(choice, post)
+            if choice.sigma is not None:
+                kwargs["sigma"] = sigma_known = choice.sigma
+                sigma_text = f"noise sd sigma = {choice.sigma:.6g} (type-II maximum likelihood)"
+            prior, kind, parts = choice.prior, choice.kind, choice.parts
+        kwargs["prior"] = prior
+        lines = [
+            f"model: bayesreg.models.{likelihood}, prior on each weight "
+            f"{prior_text(kind, parts)}, " + ("flat intercept" if intercept else "no intercept")
+            + (f", {sigma_text}" if sigma_text else ""),
+        ]  # fmt: skip
+        if choice is not None:
+            equivalent = equivalent_penalty(likelihood, kind, parts, sigma_known, n, intercept)
+            lines.append(
+                f"scale: {choice.text}" + (f"; on all rows {equivalent}" if equivalent else "")
+            )
+        for line in lines:
+            print(line)
         fit = map_estimate(model, X_np, y_np, **kwargs)
-        post = table = None
-        if args.samples:
-            post = sample.sample_posterior(
-                model, X_np, y_np, num_chains=args.chains, num_warmup=args.warmup,
-                num_samples=args.samples, seed=args.seed, progress_bar=False,
-                log_likelihood="auto" if args.log_likelihood is None else args.log_likelihood,
-                **kwargs,
-            )  # fmt: skip
+        if args.samples and post is None:
+            post = draw(kwargs)
+        if post is not None:
             table = compare(fit, post)
     notes = _warning_lines(caught)
+    lines = header + lines
 
     sigma_at_map = sigma_known
     if sigma_at_map is None and "sigma" in fit.params:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 __all__ = [
+    "SCALE_METHODS",
     "SIGMA_PRIORS",
     "Parser",
     "SigmaPrior",
@@ -27,8 +28,12 @@ __all__ = [
     "positive_float",
     "refuse",
     "require",
+    "scale_value",
     "usage",
 ]
+
+#: ``bayesreg fit --scale METHOD``: the ways of choosing the prior scale from the data.
+SCALE_METHODS = ("cv", "cv-1se", "evidence", "hyperprior")
 
 #: ``--sigma-prior NAME:VALUE``: NumPyro distribution and what VALUE is.
 SIGMA_PRIORS = {"halfnormal": "scale", "halfcauchy": "scale", "exponential": "rate"}
@@ -65,6 +70,26 @@ def positive_float(text: str) -> float:
     if not (math.isfinite(value) and value > 0):
         raise argparse.ArgumentTypeError(f"must be a positive finite number; got {text!r}")
     return value
+
+
+def scale_value(text: str) -> float | str:
+    """Parse ``--scale``: a positive number, or a method of `SCALE_METHODS` (an argparse type).
+
+    Examples
+    --------
+    >>> scale_value("20"), scale_value("CV-1SE")
+    (20.0, 'cv-1se')
+    """
+    method = text.strip().lower().replace("_", "-")
+    if method in SCALE_METHODS:
+        return method
+    try:
+        return positive_float(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            f"must be a positive number (the prior scale) or a method choosing it, one of "
+            f"{', '.join(SCALE_METHODS)}; got {text!r}"
+        ) from None
 
 
 def count(minimum: int) -> Callable[[str], int]:
