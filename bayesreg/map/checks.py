@@ -4,19 +4,29 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Mapping
 from typing import Any
 
 import jax.numpy as jnp
 import numpy as np
 
+from ..priors.hierarchical import INFER_KEY, RandomScale
 from .result import NoFiniteMapWarning
 
 __all__ = [
     "check_options",
     "raise_if_l1_parameters_move",
     "raise_if_not_finite",
+    "raise_if_random_scale",
     "warn_no_finite_map",
 ]
+
+# what to do instead of a MAP when a prior scale is random (every message below ends with it)
+_ALTERNATIVES = (
+    "Use bayesreg.sample_posterior for the posterior of the scale with the weights; "
+    "bayesreg.empirical_bayes or bayesreg.cv_path to choose a fixed scale (then map_estimate "
+    "at it); or give the scale as a number"
+)
 
 # the default tolerance on the certificate, per precision: far above the certificate's rounding
 # (eps is 2.2e-16 and 1.2e-7) and tight enough for the ~1e-8 agreement with scikit-learn in float64
@@ -83,6 +93,50 @@ def raise_if_l1_parameters_move(l1_sites: frozenset[str], moved: Any) -> None:
         if flag:
             raise ValueError(
                 f"the Laplace prior of site '{name}' has a location or scale that depends on "
-                "other latent sites; map_estimate needs fixed Laplace parameters (a hierarchical "
-                "scale has no finite MAP). Fix the scale, or use sample_posterior."
+                "other latent sites (a scale given a hyperprior, or the Bayesian lasso's "
+                "sigma / lam): the MAP's proximal step, which gives the lasso's exact zeros, "
+                "needs fixed Laplace parameters. Use bayesreg.sample_posterior for the "
+                "posterior of those sites with the weights; bayesreg.empirical_bayes (for "
+                "models.bayesian_lasso: lam by Monte Carlo EM, and the lasso MAP at it in .fit) "
+                "or bayesreg.cv_path to choose a fixed scale; or fix the scale (a number)."
+            )
+
+
+def raise_if_random_scale(model_trace: Mapping[str, dict], l1_sites: frozenset[str]) -> None:
+    """Refuse a MAP over a prior scale given a hyperprior, saying why (`RandomScale`).
+
+    Each scale site carries its `RandomScale` in ``site["infer"]``; the weights it scales are
+    the next sample site of the trace (`RandomScale.sample_weights` samples them right after).
+    Refused: a joint density unbounded as the scale goes to 0 (`RandomScale.degenerate_mode`),
+    and a random Laplace scale (the proximal step needs a fixed one) even where the joint mode
+    is finite. A random Normal scale with a finite joint mode is left to the smooth solver.
+    """
+    names = list(model_trace)
+    for position, name in enumerate(names):
+        site = model_trace[name]
+        prior = (site.get("infer") or {}).get(INFER_KEY) if site["type"] == "sample" else None
+        if not isinstance(prior, RandomScale):
+            continue
+        weights = next(
+            (
+                other
+                for other in names[position + 1 :]
+                if model_trace[other]["type"] == "sample" and other not in prior.site_names
+            ),
+            None,
+        )
+        if weights is None:
+            continue
+        m = int(np.size(model_trace[weights]["value"]))
+        where = f"site '{name}' is the random prior scale of the {m} weights of '{weights}'"
+        where = f"{where} ({prior!r})"
+        fixed = f"bayesreg.models.{prior.kind.name}({', '.join('1.0' for _ in prior.kind.parts)})"
+        reason = prior.degenerate_mode(m)
+        if reason is not None:
+            raise ValueError(f"no finite MAP: {reason}; {where}. {_ALTERNATIVES}, e.g. {fixed}.")
+        if weights in l1_sites:
+            raise ValueError(
+                f"the Laplace prior of '{weights}' has a random scale: {where}. The MAP's "
+                "proximal step, which gives the lasso's exact zeros, needs a fixed Laplace scale "
+                f"(this joint mode is finite, but not a lasso). {_ALTERNATIVES}, e.g. {fixed}."
             )

@@ -3,11 +3,14 @@ r"""The MAP objective of a model: its smooth + L1 split, and the point a solve s
 $F(\theta) = -\log p(y, \theta) = f(\theta) + \sum_{i \in L} w_i |\theta_i - \mu_i|$, where the
 L1 elements $L$, their locations $\mu_i$ and weights $w_i = 1/b_i$ come from each latent site's
 prior, asked through `bayesreg.priors.l1_part` (never by testing its class); $f$ holds the rest.
-The start is computed outside jit, on concrete values, which also validates the model.
+The start is computed outside jit, on concrete values, which also validates the model and
+refuses, before any solve, what has no MAP of this form: a prior scale given a hyperprior whose
+joint mode is degenerate, and a Laplace prior whose parameters depend on other latent sites.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
@@ -18,8 +21,16 @@ from numpyro.distributions.transforms import biject_to
 
 from .. import priors
 from .._compile import SplitArguments
-from .._trace import latent_sites, site_log_prob, site_shape, trace, unconstrained_zero
+from .._trace import (
+    constrain_fn,
+    latent_sites,
+    site_log_prob,
+    site_shape,
+    trace,
+    unconstrained_zero,
+)
 from .._types import Array, ArrayLike
+from .checks import raise_if_l1_parameters_move, raise_if_random_scale
 
 __all__ = [
     "L1Terms",
@@ -151,6 +162,10 @@ def _setup_from(model: Callable, args: tuple, kwargs: dict, user_init: dict, saf
             f"model; latent sites are {sorted(latent)}."
         )
     init = {name: biject_to(site["fn"].support).inv(site["value"]) for name, site in latent.items()}
+    l1 = frozenset(l1_sites)
+    raise_if_random_scale(model_trace, l1)
+    if l1 and len(init) > len(l1):
+        raise_if_l1_parameters_move(l1, _l1_moves(model, args, kwargs, model_trace, init, l1))
     for name, site in model_trace.items():
         if site["type"] == "sample" and name not in l1_sites:
             log_prob = np.asarray(site_log_prob(site))
@@ -161,4 +176,44 @@ def _setup_from(model: Callable, args: tuple, kwargs: dict, user_init: dict, saf
                     "outside the support of its distribution (check the data) or the starting "
                     "value is; pass init_params={...} to start elsewhere."
                 )
-    return Setup(init, frozenset(l1_sites))
+    return Setup(init, l1)
+
+
+# each other latent site is moved by this much (times 1, 1.1, 1.2, ... per element) in the
+# unconstrained space to see whether the L1 parameters follow it; one site at a time, so that
+# moves cannot cancel (the Bayesian lasso's sigma / lam is unchanged when both grow by e^0.5)
+_MOVED_OFFSET = 0.5
+_MOVED_STEP = 0.1
+# a relative change beyond rounding, for parameters computed twice from the same expressions
+_MOVED_RTOL = 1e-12
+
+
+def _l1_moves(
+    model: Callable,
+    args: tuple,
+    kwargs: dict,
+    model_trace: Mapping[str, dict],
+    init: dict[str, Array],
+    l1_sites: frozenset[str],
+) -> list[bool]:
+    """Whether each L1 site's location or scale changes when another latent site moves.
+
+    Checked on concrete values before any solve, so that a hierarchical Laplace scale (the
+    Bayesian lasso's ``sigma / lam``) is refused at once rather than after the solve.
+    """
+    moves = dict.fromkeys(sorted(l1_sites), False)
+    for other in sorted(set(init) - l1_sites):
+        value = jnp.asarray(init[other])
+        offset = _MOVED_OFFSET * (1.0 + _MOVED_STEP * jnp.arange(value.size))
+        moved_init = {**init, other: value + offset.reshape(value.shape)}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the model's own warnings came with the first trace
+            moved_trace = trace(model, args, kwargs, constrain_fn(moved_init))
+        for name in moves:
+            here = priors.l1_part(model_trace[name]["fn"], model_trace[name]["value"])
+            there = priors.l1_part(moved_trace[name]["fn"], moved_trace[name]["value"])
+            moves[name] = moves[name] or not (
+                np.allclose(here.loc, there.loc, rtol=_MOVED_RTOL, atol=0.0)
+                and np.allclose(here.scale, there.scale, rtol=_MOVED_RTOL, atol=0.0)
+            )
+    return list(moves.values())
