@@ -40,7 +40,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import samplers, solvers
+from . import samplers, selection, solvers
 from .problems import make_problem
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -580,6 +580,7 @@ def targets(results: dict[str, dict]) -> list[str]:
                     "yes" if r["first_s"] <= 3 else "no",
                 ]
             )
+    body += selection.targets(results)  # issue 13: choosing the prior scale
     return lines + _table(("target", "measured", "met"), body)
 
 
@@ -597,7 +598,12 @@ def render(out: Path, results: dict[str, dict], mode: str) -> None:
     """Write ``<name>.md`` for each result and the combined ``README.md``."""
     sections = []
     for name, result in results.items():
-        body = (map_markdown if result["kind"] == "map" else sampling_markdown)(result)
+        render_kind = {
+            "map": map_markdown,
+            "sampling": sampling_markdown,
+            "selection": selection.markdown,
+        }
+        body = render_kind[result["kind"]](result)
         text = "\n".join(
             [
                 f"# {name}",
@@ -659,10 +665,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     sampling_plan = {
         f"nuts-{b.problem}": b for b in (TINY_SAMPLING if args.tiny else FULL_SAMPLING)
     }
-    names = selected([*map_plan, *sampling_plan], args.only)
+    selection_plan = selection.plan(args.tiny)
+    names = selected([*map_plan, *sampling_plan, *selection_plan], args.only)
     if not names:
         parser.error(
-            f"--only {args.only!r} matches none of {', '.join([*map_plan, *sampling_plan])}"
+            f"--only {args.only!r} matches none of "
+            f"{', '.join([*map_plan, *sampling_plan, *selection_plan])}"
         )
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -674,6 +682,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         start, load_before, commit = time.perf_counter(), os.getloadavg(), _commit()
         if name in map_plan:
             results[name] = map_benchmark(map_plan[name], args.tiny, jobs)
+        elif name in selection_plan:
+            results[name] = selection.benchmark(selection_plan[name], args.tiny)
         else:
             results[name] = sampling_benchmark(sampling_plan[name], args.tiny, jobs)
         results[name]["elapsed_s"] = time.perf_counter() - start
@@ -686,11 +696,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         render(out, {name: results[name]}, mode)  # each table as soon as it is measured
         print(f"{name}: {results[name]['elapsed_s']:.0f} s", flush=True)
     # the README also shows earlier measurements of benchmarks left out by --only
-    for name in [*map_plan, *sampling_plan]:
+    for name in [*map_plan, *sampling_plan, *selection_plan]:
         stored = out / f"{name}.json"
         if name not in results and stored.exists():
             results[name] = json.loads(stored.read_text())
-    order = [*map_plan, *sampling_plan]
+    order = [*map_plan, *sampling_plan, *selection_plan]
     render(out, {name: results[name] for name in order if name in results}, mode)
     return 0
 

@@ -23,6 +23,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+import numpyro.distributions as dist
 
 from .. import models, priors
 from .._compile import MODEL_LOCK, SplitArguments, split_arguments
@@ -31,7 +32,7 @@ from .._types import Array
 from .._validation import prepare_model_arguments
 from ..map.checks import check_options
 from ..map.objective import model_arguments, setup
-from ..map.path import check_path_outcome, map_path, path_values, stack_path
+from ..map.path import check_path_outcome, path_values, stack_path
 from ..map.program import SOLVERS, solve_batch
 from ..map.result import MapPath, MapResult
 from .cv_folds import LOSSES, RowWeighted, default_loss, resolve_folds
@@ -65,7 +66,7 @@ class CVPath:
         The point of strongest shrinkage whose mean loss is within ``mean[best] + se[best]``
         (glmnet's ``lambda.1se``).
     path : MapPath
-        The MAP path refitted on all rows.
+        The MAP path refitted on all rows (what `bayesreg.map_path` returns).
     folds : list of tuple of numpy.ndarray
         The ``(train, test)`` row indices of each fold.
     scoring : str
@@ -157,7 +158,7 @@ def cv_path(
 
     For every fold and grid point, the MAP of the model on the fold's training rows (exactly
     `bayesreg.map_estimate` there, held to the same certificate) and its loss on the fold's
-    held-out rows; then the path refitted on all rows (`bayesreg.map_path`).
+    held-out rows; and, in the same program, the path on all rows (as `bayesreg.map_path`).
 
     Parameters
     ----------
@@ -242,6 +243,7 @@ def cv_path(
         n, X = _rows_of(args, kwargs)
         point = {**kwargs, **first}
         start = setup(model, args, point, None)
+        _check_points(model, args, kwargs, values, start.init)
         row_site, y_observed, observed_fn = _observed_rows(model, args, point, start.init, n)
         loss_name, score = _scoring(scoring, observed_fn)
         bernoulli = default_loss(observed_fn) == "log_loss"
@@ -249,8 +251,10 @@ def cv_path(
         if bernoulli:
             _check_classes(pairs, y_observed)
 
-        route, solve_model, splits, starts = _fold_programs(
-            model, args, kwargs, first, pairs, n, dtype
+        # the folds' training rows, then all rows (the refit is the batch's last member)
+        trains = [train for train, _ in pairs] + [None]
+        route, solve_model, splits = _fold_programs(
+            model, args, kwargs, first, trains, n, dtype, start.init
         )
         fixed = len(splits[0].traced) - len(varying)
         member_at = tuple(not _same([s.traced[j] for s in splits]) for j in range(fixed))
@@ -261,13 +265,13 @@ def cv_path(
             if member_at[j]
         ]
         init = {
-            name: jnp.stack([jnp.asarray(st.init[name], dtype) for st in starts])
-            for name in starts[0].init
+            name: jnp.broadcast_to(jnp.asarray(value, dtype), (len(trains), *jnp.shape(value)))
+            for name, value in start.init.items()
         }
-        l1_sites = starts[0].l1_sites
+        l1_sites = start.l1_sites
         loss_split = split_arguments((args, kwargs, first), float_dtype=dtype)
         loss_fixed = loss_split.traced[: len(loss_split.traced) - len(varying)]
-        test_weights = np.zeros((len(pairs), n), dtype=dtype)
+        test_weights = np.zeros((len(trains), n), dtype=dtype)
         for f, (_, test) in enumerate(pairs):
             test_weights[f, test] = 1.0
         batched = _batched()
@@ -291,7 +295,7 @@ def cv_path(
         key = ("cv", solve_model, *splits[0].key, member_at, l1_sites, batched, model,
                *loss_split.key, row_site, loss_name)  # fmt: skip
         program, _ = SOLVERS.get(key, make)
-        objective, optimality, num_iter, moved, no_map, out = jax.device_get(
+        params, objective, optimality, num_iter, moved, no_map, out = jax.device_get(
             program(
                 shared,
                 members,
@@ -304,10 +308,28 @@ def cv_path(
             )
         )
         converged = check_path_outcome(
-            l1_sites, moved, objective, optimality, num_iter, no_map, tol, "cv_path (fold, point)"
+            l1_sites, moved[:-1], objective[:-1], optimality[:-1], num_iter[:-1], no_map[:-1],
+            tol, "cv_path (fold, point)",
+        )  # fmt: skip
+        refit_converged = check_path_outcome(
+            l1_sites, moved[-1], objective[-1], optimality[-1], num_iter[-1], no_map[-1], tol,
+            "cv_path (the path refitted on all rows)",
+        )  # fmt: skip
+        refit = MapPath(
+            path=values,
+            params={name: np.asarray(value) for name, value in params.items()},
+            objective=np.asarray(objective[-1], dtype=float),
+            optimality=np.asarray(optimality[-1], dtype=float),
+            num_iter=np.asarray(num_iter[-1], dtype=int),
+            converged=refit_converged,
+            tolerance=float(tol),
+            method="warm_start",
+            model=model,
+            args=args,
+            kwargs=kwargs,
         )
         if score is None:
-            losses = np.asarray(out, dtype=float)
+            losses = np.asarray(out[:-1], dtype=float)
         else:
             losses = np.array(
                 [
@@ -316,8 +338,6 @@ def cv_path(
                 ]
             )
         fold_losses = losses.T
-        refit = map_path(model, *args, path=values, tol=tol, max_iter=max_iter, dtype=dtype,
-                         **kwargs)  # fmt: skip
     mean = fold_losses.mean(axis=1)
     se = fold_losses.std(axis=1, ddof=1) / np.sqrt(len(pairs))
     strength = _strength(values, k)
@@ -369,7 +389,7 @@ def _program(
     loss_fixed: list,
     test_weights: Array,
 ) -> tuple[Array, ...]:
-    """Every fold's path, then each (fold, point)'s held-out loss (or mean, for a callable)."""
+    """Every member's path, each (member, point)'s held-out loss (or mean); the last's params."""
     params, objective, optimality, num_iter, moved, no_map = solve_batch(
         solve_model, structure, l1_sites, _NEWTON_MAX_DIM, "warm_start", batched, member_at,
         shared, members, varying, init, tol, max_iter,
@@ -386,7 +406,8 @@ def _program(
     if loss_name is not None:
         rows = jnp.sum(rows * test_weights[:, None, :], axis=-1)
         rows = rows / jnp.sum(test_weights, axis=-1)[:, None]
-    return objective, optimality, num_iter, moved, no_map, rows
+    refit = {name: value[-1] for name, value in params.items()}
+    return refit, objective, optimality, num_iter, moved, no_map, rows
 
 
 # map_estimate's default: Newton steps on the support up to this many unknowns
@@ -410,6 +431,19 @@ def _rows_of(args: tuple, kwargs: dict) -> tuple[int, Any]:
             "keyword X=): give the data as model(X, y, ...)."
         )
     return int(np.shape(X)[0]), X
+
+
+def _check_points(model: Callable, args: tuple, kwargs: dict, values: dict, init: dict) -> None:
+    """Run the model at every point whose values are not distributions (validated when built).
+
+    The model checks its concrete arguments there (e.g. ``sigma`` must be positive), which it
+    cannot do inside the compiled program.
+    """
+    if all(isinstance(v, dist.Distribution) for seq in values.values() for v in seq):
+        return
+    for i in range(1, len(next(iter(values.values())))):
+        point = {name: sequence[i] for name, sequence in values.items()}
+        trace(model, args, {**kwargs, **point}, constrain_fn(init))
 
 
 def _observed_rows(
@@ -472,37 +506,56 @@ def _take_rows(args: tuple, kwargs: dict, rows: np.ndarray, n: int) -> tuple[tup
 
 
 def _fold_programs(
-    model: Callable, args: tuple, kwargs: dict, first: dict, pairs: list, n: int, dtype: Any
-) -> tuple[str, Callable, list[SplitArguments], list]:
-    """Return the route, the model solved, and per fold its split arguments and start."""
-    statistics = _statistics_route(model, args, kwargs, first, pairs, n, dtype)
+    model: Callable,
+    args: tuple,
+    kwargs: dict,
+    first: dict,
+    trains: list,
+    n: int,
+    dtype: Any,
+    init: dict,
+) -> tuple[str, Callable, list[SplitArguments]]:
+    """Return the route, the model solved, and each member's split arguments.
+
+    Every member starts where `map_estimate` would on all rows (``init``): the default start is
+    the prior's location, which does not depend on the rows.
+    """
+    statistics = _statistics_route(model, args, kwargs, first, trains, n, dtype, init)
     if statistics is not None:
-        return ("statistics", model, *statistics)
-    weighted = RowWeighted(model)
-    splits, starts = [], []
-    for train, _ in pairs:
+        return "statistics", model, statistics
+    splits = []
+    for train in trains:
         weights = np.zeros(n, dtype=dtype)
-        weights[train] = 1.0
+        weights[slice(None) if train is None else train] = 1.0
         tree = (args, {**kwargs, _WEIGHTS: weights}, first)
         splits.append(split_arguments(tree, float_dtype=dtype))
-        starts.append(setup(weighted, args, {**kwargs, _WEIGHTS: weights, **first}, None))
-    return "row_weights", weighted, splits, starts
+    return "row_weights", RowWeighted(model), splits
 
 
 def _statistics_route(
-    model: Callable, args: tuple, kwargs: dict, first: dict, pairs: list, n: int, dtype: Any
-) -> tuple[list[SplitArguments], list] | None:
-    """Each fold's reduced arguments (the statistics of its training rows), or ``None``.
+    model: Callable,
+    args: tuple,
+    kwargs: dict,
+    first: dict,
+    trains: list,
+    n: int,
+    dtype: Any,
+    init: dict,
+) -> list[SplitArguments] | None:
+    """Each member's reduced arguments (the statistics of its training rows), or ``None``.
 
     The arguments the reduction adds (e.g. ``sufficient_statistics``) are taken from the fold,
-    the rest from the whole data, so every fold has the same shapes; that this is the fold's
-    density is checked at the start, against the fold's own reduced arguments.
+    the rest from the whole data, so every fold has the same shapes. That this is the fold's
+    density is checked at the start, against the first fold's own reduced arguments; that it
+    is finite there, for every fold.
     """
     if models.reduced_arguments(model, args, {**kwargs, **first}) is None:
         return None
-    splits, starts = [], []
-    for train, _ in pairs:
-        fold_args, fold_kwargs = _take_rows(args, kwargs, train, n)
+    splits = []
+    for train in trains:
+        fold_args, fold_kwargs = (
+            (args, kwargs) if train is None else _take_rows(args, kwargs, train, n)
+        )
         reduced = models.reduced_arguments(model, fold_args, {**fold_kwargs, **first})
         if reduced is None:
             return None
@@ -511,14 +564,15 @@ def _statistics_route(
         split = split_arguments(tree, float_dtype=dtype)
         if splits and not _same_structure(split, splits[0]):
             return None
-        start = setup(model, args, {**kwargs, **added, **first}, None)
-        fold_density = _log_density(model, reduced[0], reduced[1], start.init)
-        density = _log_density(model, args, {**kwargs, **added, **first}, start.init)
-        if not abs(density - fold_density) <= _DENSITY_RTOL * (1.0 + abs(fold_density)):
+        density = _log_density(model, args, {**kwargs, **added, **first}, init)
+        if not np.isfinite(density):
             return None
+        if not splits:
+            fold_density = _log_density(model, reduced[0], reduced[1], init)
+            if not abs(density - fold_density) <= _DENSITY_RTOL * (1.0 + abs(fold_density)):
+                return None
         splits.append(split)
-        starts.append(start)
-    return splits, starts
+    return splits
 
 
 def _log_density(model: Callable, args: tuple, kwargs: dict, init: dict) -> float:
