@@ -5,7 +5,9 @@ features) with `bayesreg.models.linear`, a flat intercept and a known noise sd `
 (the least-squares residual sd), under a Normal(0, tau) prior (MAP = ridge, posterior exact) and a
 Laplace(0, b) prior (MAP = lasso, posterior by NUTS). It writes ``report.md`` with the MAP vs
 scikit-learn check, the `bayesreg.compare.compare` tables and their summaries, and PNG
-figures (forest plots, posterior densities, shrinkage paths, the 2-weight geometry). The priors
+figures (forest plots, posterior densities, shrinkage paths, the 2-weight geometry), and the
+choice of the prior scale by every method on one grid (`bayesreg.select.scale.select_scale`:
+its table and figure, for each prior of `SELECTION_PRIORS`). The priors
 of the report are rows of `SECTIONS`; what each one is, and which penalized fit its MAP equals,
 is asked of its prior kind and the table of conventions.
 """
@@ -13,7 +15,7 @@ is asked of its prior kind and the table of conventions.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -29,16 +31,19 @@ from ..models import linear
 from ..plots import plot_densities, plot_forest, plot_geometry, plot_shrinkage
 from ..sample import sample_posterior
 from ..select import shrinkage_path
+from ..select.scale import METHODS, ScaleSelection, select_scale
 from .describe import parts_of, prior_text
 
 __all__ = [
     "GAUSSIAN_SCALE",
     "LAPLACE_SCALE",
     "SECTIONS",
+    "SELECTION_PRIORS",
     "Report",
     "Section",
     "markdown_table",
     "save_figure",
+    "selection_summary",
     "write_report",
 ]
 
@@ -62,16 +67,22 @@ SECTIONS = (
     Section("laplace", (LAPLACE_SCALE,), (1.0, 1000.0), "alpha = sigma²/(n b)"),
 )
 
+#: the priors whose scale the report chooses by every method (`select_scale`): the Laplace prior
+#: (CV, MCEM, hyperprior, LOO) and the Normal prior (CV, evidence, hyperprior, LOO)
+SELECTION_PRIORS = ("laplace", "gaussian")
+
 #: scikit-learn options of the reference fits per convention (default: scikit-learn's)
 SOLVER_OPTIONS = {"lasso": {"tol": 1e-12, "max_iter": 100_000}}
 
 
 @dataclass(frozen=True)
 class Report:
-    """What `write_report` wrote: the ``report.md`` path and its compare tables."""
+    """What `write_report` wrote: ``report.md``, its compare tables and scale selections."""
 
     path: Path
     tables: dict[str, pd.DataFrame]  # prior name ("gaussian", "laplace") -> compare table
+    # prior name -> every method's choice of its scale (select_scale), in SELECTION_PRIORS order
+    selections: dict[str, ScaleSelection] = field(default_factory=dict)
 
 
 def write_report(
@@ -83,6 +94,7 @@ def write_report(
     num_samples: int = 500,
     num_path_scales: int = 15,
     seed: int = 0,
+    selection_priors: tuple[str, ...] = SELECTION_PRIORS,
 ) -> Report:
     r"""Fit diabetes with Gaussian and Laplace priors and write ``report.md`` with figures.
 
@@ -97,12 +109,17 @@ def write_report(
         NUTS settings for the Laplace posterior (also used at each point of its shrinkage path).
     num_path_scales : int
         Points of each shrinkage path (prior scales on a log grid).
+    selection_priors : tuple of str
+        The priors whose scale is chosen by every method (`select_scale`, with ``num_chains``
+        chains of ``num_samples`` draws after ``num_warmup`` for each posterior it samples);
+        ``()`` leaves the section out.
 
     Returns
     -------
     Report
-        ``path`` of the written ``report.md`` and the ``tables`` of `bayesreg.compare.compare`
-        per prior (``"gaussian"``, ``"laplace"``).
+        ``path`` of the written ``report.md``, the ``tables`` of `bayesreg.compare.compare`
+        per prior (``"gaussian"``, ``"laplace"``) and the ``selections`` per prior of
+        ``selection_priors``.
 
     Notes
     -----
@@ -207,6 +224,18 @@ def write_report(
     save_figure(fig, out / "geometry.png")
     figures.append("geometry.png")
 
+    selections, choosing = {}, []
+    for name in selection_priors:
+        selection = select_scale(  # sigma: the same least-squares estimate as above
+            X, y, prior=name, seed=seed, num_chains=num_chains,
+            num_warmup=num_warmup, num_samples=num_samples,
+        )  # fmt: skip
+        selections[name] = selection
+        figure = f"scale_selection_{name}.png"
+        save_figure(selection.plot(), out / figure)
+        figures.append(figure)
+        choosing.append(_selection_section(selection, figure))
+
     header = [
         "# bayesreg report: diabetes, MAP beside the posterior",
         "",
@@ -232,13 +261,80 @@ def write_report(
         "",
         "![geometry](geometry.png)",
         "",
+        *choosing,
         f"Figures: {', '.join(figures)}. Written in {time.perf_counter() - start:.0f} s.",
         "",
     ]
     report = out / "report.md"
     with atomic_write(report, "w") as handle:  # utf-8; a reader never sees half a report
         handle.write("\n".join(header + ["\n\n".join(sections), ""] + footer))
-    return Report(report, tables)
+    return Report(report, tables, selections)
+
+
+def selection_summary(selection: ScaleSelection) -> pd.DataFrame:
+    """Return a selection's table without the weights, one row per method named in words."""
+    table = selection.table
+    summary = table[[c for c in table.columns if not c.startswith("coef[")]].copy()
+    summary["method"] = [METHODS[m] for m in summary["method"]]
+    return summary.rename(columns={"scale": selection.scale_name}).set_index("method")
+
+
+def _selection_section(selection: ScaleSelection, figure: str) -> str:
+    """Write the section on choosing one prior's scale: words, the table, the figure."""
+    kind = priors.get(selection.prior)
+    table, symbol = selection.table, selection.scale_name
+    low, high = float(table["scale"].min()), float(table["scale"].max())
+    spread = float(table["cv_error"].max() - table["cv_error"].min())
+    se = float(table["cv_se"].median())
+    num_folds = len(selection.cv.folds)
+    panels = [f"the {num_folds}-fold CV error ± one standard error (top)"]
+    if selection.loo is not None:
+        panels.append(
+            f"the PSIS-LOO elpd of the full posterior at {len(selection.loo_scales)} of the "
+            "grid points (each point is a posterior, so a coarser grid)"
+        )
+    if selection.evidence is not None:
+        panels.append("the exact log evidence (bottom)")
+    verdict = (
+        "within the noise of CV: over this range the data hardly tell the scales apart, and "
+        "the methods differ in how much they shrink the weights (below) more than in how well "
+        "they predict"
+        if spread <= 2.0 * se
+        else "more than CV's noise: some choices predict measurably worse"
+    )
+    left_out = "".join(f" Not run: {METHODS[m]}, {why}." for m, why in selection.notes.items())
+    lines = [
+        f"## Choosing the prior scale: {kind.label} prior",
+        "",
+        f"Every method of `select_scale` chose a value of {symbol} on one grid "
+        f"({selection.details['grid']}; {selection.details['sigma']}). They land between "
+        f"{symbol} = {low:.3g} and {high:.3g}, a factor of {high / low:.3g} apart; their "
+        f"held-out errors differ by {spread:.3g}, {spread / se:.2g} times the standard error "
+        f"of a CV estimate ({verdict}). Each row's {selection.convention} penalty is the "
+        "scikit-learn fit whose solution is the MAP at that scale; its error is the mean "
+        f"{num_folds}-fold CV loss at exactly that scale, on the same folds for every "
+        f"row.{left_out}",
+        "",
+        markdown_table(selection_summary(selection)),
+        "",
+        "MAP weights at each method's choice:",
+        "",
+        markdown_table(selection.coefficients.rename_axis("weight")),
+        "",
+        "How each was chosen: "
+        + "; ".join(
+            f"{METHODS.get(k, k)}: {v}" for k, v in selection.details.items() if k in METHODS
+        )
+        + ".",  # fmt: skip
+        "",
+        f"The figure shows, over the prior scale (left: strong shrinkage; the grid starts where "
+        f"a Laplace prior sets every weight to zero), {', '.join(panels)}; each vertical line "
+        "is one method's choice.",
+        "",
+        f"![scale selection {selection.prior}]({figure})",
+        "",
+    ]
+    return "\n".join(lines)
 
 
 def markdown_table(table: pd.DataFrame) -> str:

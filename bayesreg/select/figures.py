@@ -44,7 +44,7 @@ def plot_scale_selection(selection: Any, fig: Any = None) -> Any:
     if selection.evidence is not None:
         panels.append("evidence")
     if fig is None:
-        fig = plt.figure(figsize=(7, 2.4 * len(panels) + 1.2))
+        fig = plt.figure(figsize=(7, 2.3 * len(panels) + 1.0), layout="constrained")
     else:
         fig.clear()
     axes = fig.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
@@ -68,6 +68,8 @@ def plot_scale_selection(selection: Any, fig: Any = None) -> Any:
     for method, scale in zip(selection.table["method"], selection.table["scale"],
                              strict=True):  # fmt: skip
         i = order.index(method)
+        at = int(np.flatnonzero(selection.cv_scales == scale)[0])
+        axes[0].plot(scale, cv.mean[at], "o", color=_COLOURS[i], ms=6, zorder=3)
         for j, ax in enumerate(axes):
             ax.axvline(scale, color=_COLOURS[i], linestyle=_STYLES[i], lw=1.5,
                        label=f"{METHODS[method]}: {selection.scale_name} = {scale:.3g}"
@@ -79,7 +81,5 @@ def plot_scale_selection(selection: Any, fig: Any = None) -> Any:
     for ax in axes[1:]:
         extra = ax.get_legend_handles_labels()
         handles, labels = handles + extra[0][:1], labels + extra[1][:1]
-    fig.legend(handles, labels, loc="upper center", ncol=2, fontsize=8, frameon=False)
-    top = 1.0 - (0.13 * np.ceil(len(labels) / 2) / (2.4 * len(panels) + 1.2)) * 2.4
-    fig.tight_layout(rect=(0, 0, 1, max(top, 0.5)))
+    fig.legend(handles, labels, loc="outside upper center", ncol=2, fontsize=8, frameon=False)
     return fig

@@ -285,8 +285,8 @@ def select_scale(
         Gaussian likelihood only: the known noise sd of every fit. ``None``: the least-squares
         residual sd, ``sqrt(RSS / (n - p - 1))`` (`bayesreg.data.least_squares_sigma`).
     num_samples, num_warmup, num_chains : int
-        Posterior draws per chain, warmup steps and chains of the hyperprior posterior and of
-        each LOO point.
+        Posterior draws per chain, warmup steps and chains of every posterior sampled: each
+        Monte Carlo EM iteration, the hyperprior posterior and each LOO point.
     loo_points : int
         Points of the LOO sub-grid (evenly spaced indices of the grid, both ends included).
 
@@ -347,6 +347,10 @@ def select_scale(
     X, y, names, feature_names = _inputs(X, y, feature_names)
     n = X.shape[0]
     requested = _check_methods(methods)
+    if isinstance(loo_points, bool) or not isinstance(loo_points, int) or loo_points < 2:
+        raise ValueError(
+            f"loo_points must be an int >= 2 (points of the LOO sub-grid); got {loo_points!r}."
+        )
     details: dict[str, str] = {}
     gaussian = likelihood == "linear"
     if gaussian:
@@ -366,8 +370,9 @@ def select_scale(
     if scales is None:
         grid = default_scales(X, y, likelihood=likelihood, sigma=sigma)
         details["grid"] = (
-            f"{len(grid)} values of {symbol} from {grid[0]:.4g} (the Laplace prior's all-zero "
-            f"scale, glmnet's lambda_max) to {grid[-1]:.4g} ({DEFAULT_RATIO:.0f}x), log-spaced"
+            f"{len(grid)} values of {symbol} from {grid[0]:.4g} (the scale at which a Laplace "
+            f"prior's MAP is all zero, glmnet's lambda_max) to {grid[-1]:.4g} "
+            f"({DEFAULT_RATIO:.0f}x), log-spaced"
         )
     else:
         grid = _check_grid(scales)
@@ -411,7 +416,7 @@ def select_scale(
         from .empirical import empirical_bayes
 
         result = empirical_bayes(
-            models.bayesian_lasso, X, y, seed=seed, feature_names=feature_names
+            models.bayesian_lasso, X, y, seed=seed, feature_names=feature_names, **sampling
         )
         empirical["mcem"] = result
         lam = float(result.hyperparameters["lam"])
