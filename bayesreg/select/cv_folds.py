@@ -16,7 +16,7 @@ r"""The pieces of `cv_path`: folds, held-out losses, and a model whose rows carr
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,8 +91,8 @@ def resolve_folds(
         pairs = stratified_kfold(y, int(folds)) if stratify else kfold(n, int(folds))
     elif hasattr(folds, "split"):
         pairs = list(folds.split(np.asarray(X), y))
-    elif isinstance(folds, list | tuple):
-        pairs = list(folds)
+    elif isinstance(folds, Iterable) and not isinstance(folds, str | bytes):
+        pairs = list(folds)  # a list of pairs, or a splitter's .split(...) generator
     else:
         raise TypeError(
             "folds must be an int, a scikit-learn splitter (anything with .split(X, y)) or a "
