@@ -93,8 +93,8 @@ class BayesianLinearRegression(RegressorMixin, BayesianGLM):
         With ``alpha="evidence"``: the chosen ``Ridge`` alpha, ``sigma_² / tau_²``.
     tau_ : float
         With ``alpha="evidence"``: the chosen prior sd of each weight.
-    empirical_bayes_ : EmpiricalBayes
-        With ``alpha="evidence"``: the `bayesreg.empirical_bayes` result (``log_evidence``).
+    log_evidence_ : float
+        With ``alpha="evidence"``: the maximized log marginal likelihood.
     intercept_ : float
         MAP intercept (0.0 with ``fit_intercept=False``).
     n_iter_ : int
@@ -273,7 +273,7 @@ class BayesianLinearRegression(RegressorMixin, BayesianGLM):
         )
         fit = result.fit
         self.__dict__.pop("posterior_", None)
-        self.empirical_bayes_ = result
+        self.log_evidence_ = float(result.log_evidence)
         self.map_ = fit
         self.prior_ = fit.kwargs["prior"]
         self.coef_ = np.asarray(fit.params["coef"], dtype=float)
