@@ -28,15 +28,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import numpyro.distributions as dist
 import pandas as pd
 
 from .. import models, penalty, priors
 from .._types import ArrayLike
 from ..data import least_squares_sigma
-from ..sample import PosteriorResult, sample_posterior
 from .cv import CVPath, cv_path, one_se_rule
-from .evidence import log_evidence
+from .scale_methods import RUNNERS, Problem, not_applicable
 
 __all__ = ["METHODS", "ScaleSelection", "default_scales", "select_scale"]
 
@@ -87,10 +85,10 @@ class ScaleSelection:
     loo_scales : numpy.ndarray or None
     evidence : numpy.ndarray or None
         The exact log evidence at each grid point (Gaussian prior and likelihood only).
-    empirical : dict of str to EmpiricalBayes
-        The `bayesreg.empirical_bayes` results of the methods ``"evidence"`` and ``"mcem"``.
-    hyperprior_posterior : PosteriorResult or None
-        The full-Bayes posterior of the method ``"hyperprior"``.
+    results : dict of str to object
+        Each sampling or evidence method's own result: ``"evidence"`` and ``"mcem"`` ->
+        `bayesreg.select.empirical.EmpiricalBayes`, ``"hyperprior"`` -> the full-Bayes
+        `PosteriorResult`, ``"loo"`` -> the `LooPath`.
     sigma : float or None
         The Gaussian noise sd every fit used (``None`` for other likelihoods).
     convention : str
@@ -111,8 +109,7 @@ class ScaleSelection:
     loo: Any
     loo_scales: np.ndarray | None
     evidence: np.ndarray | None
-    empirical: dict[str, Any]
-    hyperprior_posterior: PosteriorResult | None
+    results: dict[str, Any]
     sigma: float | None
     convention: str
     notes: dict[str, str] = field(default_factory=dict)
@@ -335,38 +332,33 @@ def select_scale(
     """
     if likelihood not in _MODELS:
         raise ValueError(f"likelihood must be one of {list(_MODELS)}; got {likelihood!r}.")
-    model = _MODELS[likelihood]
     kind = priors.get(prior)
     if len(kind.parts) != 1:
         raise ValueError(
             f"prior must be a kind with one scale to choose; {kind.name!r} has "
             f"{len(kind.parts)} ({', '.join(kind.parts)}). Use 'laplace' or 'gaussian'."
         )
-    part = kind.parts[0]
-    symbol = kind.scale_labels[part].split()[-1]
-    X, y, names, feature_names = _inputs(X, y, feature_names)
-    n = X.shape[0]
     requested = _check_methods(methods)
     if isinstance(loo_points, bool) or not isinstance(loo_points, int) or loo_points < 2:
         raise ValueError(
             f"loo_points must be an int >= 2 (points of the LOO sub-grid); got {loo_points!r}."
         )
+    X, y, names, feature_names = _inputs(X, y, feature_names)
     details: dict[str, str] = {}
-    gaussian = likelihood == "linear"
-    if gaussian:
-        if sigma is None:
-            sigma = least_squares_sigma(X, y)
-            details["sigma"] = (
-                f"sigma = {sigma:.4g}, the least-squares residual sd sqrt(RSS / (n - p - 1))"
-            )
-        else:
-            details["sigma"] = f"sigma = {sigma:.4g}, as given"
-        sigma = float(sigma)
+    fixed: dict[str, Any] = {"feature_names": feature_names}
+    if likelihood == "linear":
+        given = sigma is not None
+        sigma = float(sigma) if given else least_squares_sigma(X, y)
+        fixed["sigma"] = sigma
+        details["sigma"] = f"sigma = {sigma:.4g}, " + (
+            "as given" if given else "the least-squares residual sd sqrt(RSS / (n - p - 1))"
+        )
     elif sigma is not None:
         raise ValueError(
             f"sigma is the noise sd of the Gaussian likelihood; the {likelihood} likelihood has "
             f"none (got sigma={sigma!r}). Leave sigma=None."
         )
+    symbol = kind.scale_labels[kind.parts[0]].split()[-1]
     if scales is None:
         grid = default_scales(X, y, likelihood=likelihood, sigma=sigma)
         details["grid"] = (
@@ -377,121 +369,44 @@ def select_scale(
     else:
         grid = _check_grid(scales)
         details["grid"] = f"{len(grid)} values of {symbol} from {grid[0]:.4g} to {grid[-1]:.4g}"
-
-    def build(scale: float) -> Any:
-        return kind.build(**{part: float(scale)})
-
-    fixed: dict[str, Any] = {"feature_names": feature_names}
-    if gaussian:
-        fixed["sigma"] = sigma
-    sampling = {"num_samples": num_samples, "num_warmup": num_warmup, "num_chains": num_chains}
-    notes = _applicability(model, X, y, kind, build(grid[0]), fixed, gaussian)
-    chosen_methods = [m for m in METHODS if (requested is None or m in requested)]
-    if requested is not None:
-        refused = {m: notes[m] for m in chosen_methods if m in notes}
-        if refused:
-            raise ValueError(
-                "methods asked for do not apply here: "
-                + "; ".join(f"{m}: {why}" for m, why in refused.items())
-                + ". Leave them out (or methods=None for every one that applies)."
-            )
-    chosen_methods = [m for m in chosen_methods if m not in notes]
-
-    choices: dict[str, float] = {}
-    empirical: dict[str, Any] = {}
-    evidence = loo = loo_scales = posterior = None
-    if "evidence" in chosen_methods:
-        from .empirical import empirical_bayes
-
-        evidence = np.array([log_evidence(model, X, y, prior=build(s), **fixed) for s in grid])
-        start = float(grid[int(np.argmax(evidence))])
-        result = empirical_bayes(model, X, y, prior=build(start), seed=seed, **fixed)
-        empirical["evidence"] = result
-        choices["evidence"] = float(result.hyperparameters[symbol])
-        details["evidence"] = (
-            f"{symbol} maximizing the exact evidence (empirical_bayes from the best grid point, "
-            f"{symbol} = {start:.4g}), sigma held at the value above"
-        )
-    if "mcem" in chosen_methods:
-        from .empirical import empirical_bayes
-
-        result = empirical_bayes(
-            models.bayesian_lasso, X, y, seed=seed, feature_names=feature_names, **sampling
-        )
-        empirical["mcem"] = result
-        lam = float(result.hyperparameters["lam"])
-        choices["mcem"] = sigma / lam
-        error = result.mc_error.get("lam")
-        shown = f" ± {error:.2g}" if error is not None else ""
-        details["mcem"] = (
-            f"Park & Casella's lambda = {lam:.4g}{shown} by Monte Carlo EM; "
-            f"{symbol} = sigma / lambda = {sigma:.4g} / {lam:.4g}"
-        )
-    if "hyperprior" in chosen_methods:
-        c = float(np.sqrt(grid[0] * grid[-1]))
-        random = kind.build(**{part: dist.HalfCauchy(c)})
-        posterior = sample_posterior(
-            model, X, y, prior=random, seed=seed, **sampling, **fixed
-        )  # fmt: skip
-        site = random.site_names[0]
-        choices["hyperprior"] = float(np.median(np.asarray(posterior.samples[site])))
-        details["hyperprior"] = (
-            f"posterior median of {symbol} under {symbol} ~ HalfCauchy({c:.4g}) (c the grid's "
-            f"geometric midpoint), {num_chains} x {num_samples} draws ({posterior.method})"
-        )
-    if "loo" in chosen_methods:
-        from .loo import loo_path
-
-        at = np.unique(np.round(np.linspace(0, len(grid) - 1, min(loo_points, len(grid)))))
-        loo_scales = grid[at.astype(int)]
-        loo = loo_path(
-            model, X, y, path={"prior": [build(s) for s in loo_scales]}, seed=seed,
-            **sampling, **fixed,
-        )  # fmt: skip
-        choices["loo"] = float(loo_scales[loo.best_index])
-        details["loo"] = (
-            f"largest PSIS-LOO elpd on {len(loo_scales)} of the {len(grid)} grid points (each "
-            f"a posterior, {num_chains} x {num_samples} draws)"
-        )
-
-    cv_scales = np.unique(np.concatenate([grid, list(choices.values())]))
-    cv = cv_path(
-        model, X, y, path={"prior": [build(s) for s in cv_scales]}, folds=folds, **fixed
+    problem = Problem(
+        _MODELS[likelihood], X, y, kind, symbol, grid, fixed, seed, loo_points,
+        {"num_samples": num_samples, "num_warmup": num_warmup, "num_chains": num_chains},
     )  # fmt: skip
+
+    notes = not_applicable(problem)
+    chosen = [m for m in METHODS if requested is None or m in requested]
+    refused = {m: notes[m] for m in chosen if m in notes}
+    if requested is not None and refused:
+        raise ValueError(
+            "methods asked for do not apply here: "
+            + "; ".join(f"{m}: {why}" for m, why in refused.items())
+            + ". Leave them out (or methods=None for every one that applies)."
+        )
+    chosen = [m for m in chosen if m not in notes]
+    choices, results = {}, {}
+    for method in chosen:
+        if method in RUNNERS:
+            choices[method], details[method], results[method] = RUNNERS[method](problem)
+
+    # one CV run over the grid and every choice: each row's error is the CV mean at its scale
+    cv_scales = np.unique(np.concatenate([grid, list(choices.values())]))
+    cv = cv_path(problem.model, X, y, path={"prior": [problem.build(s) for s in cv_scales]},
+                 folds=folds, **fixed)  # fmt: skip
     on_grid = np.searchsorted(cv_scales, grid)
     mean, se = cv.mean[on_grid], cv.se[on_grid]
-    if "cv_min" in chosen_methods:
+    if "cv_min" in chosen:
         choices["cv_min"] = float(grid[int(np.argmin(mean))])
-    if "cv_1se" in chosen_methods:
+    if "cv_1se" in chosen:
         choices["cv_1se"] = float(grid[one_se_rule(mean, se, cv.strength[on_grid])])
     details["cv"] = (
         f"{len(cv.folds)}-fold CV ({cv.scoring}) of the MAP on the grid plus each method's "
         "choice; CV minimum and 1-SE among the grid points"
     )
-
     convention = penalty.convention_for(likelihood, kind.name)
-    rows = []
-    for method in chosen_methods:
-        scale = choices[method]
-        index = int(np.searchsorted(cv_scales, scale))
-        coef = np.asarray(cv.path[index].params["coef"], dtype=float)
-        params = penalty.penalty_params(
-            convention.name,
-            kind.penalty_parts(build(scale)),
-            sigma=sigma if sigma is not None else 1.0,
-            n=n,
-        )
-        rows.append(
-            {
-                "method": method,
-                "scale": scale,
-                f"{convention.label} {convention.params[0]}": float(params[convention.params[0]]),
-                "cv_error": float(cv.mean[index]),
-                "cv_se": float(cv.se[index]),
-                "zeros": int(np.sum(coef == 0.0)),
-                **{f"coef[{name}]": value for name, value in zip(names, coef, strict=True)},
-            }
-        )
+    rows = [_row(problem, convention, cv, cv_scales, names, m, choices[m], sigma) for m in chosen]
+    loo = results.get("loo")
+    evidence_result = results.get("evidence")
     return ScaleSelection(
         table=pd.DataFrame(rows),
         scales=grid,
@@ -500,11 +415,10 @@ def select_scale(
         prior=kind.name,
         cv=cv,
         cv_scales=cv_scales,
-        loo=loo,
-        loo_scales=loo_scales,
-        evidence=evidence,
-        empirical=empirical,
-        hyperprior_posterior=posterior,
+        loo=loo[1] if loo else None,
+        loo_scales=loo[0] if loo else None,
+        evidence=evidence_result[0] if evidence_result else None,
+        results={m: r[-1] if isinstance(r, tuple) else r for m, r in results.items()},
         sigma=sigma,
         convention=convention.label,
         notes=notes,
@@ -512,23 +426,20 @@ def select_scale(
     )
 
 
-def _applicability(
-    model: Any, X: np.ndarray, y: np.ndarray, kind: Any, first: Any, fixed: dict, gaussian: bool
-) -> dict[str, str]:
-    """Return each method that does not apply -> why (the others run)."""
-    notes = {}
-    try:
-        log_evidence(model, X, y, prior=first, **fixed)
-    except ValueError as error:
-        reason = str(error).split(": ", 1)[-1].split(";")[0].rstrip(".")
-        notes["evidence"] = (
-            "the exact evidence needs a Normal prior and a Gaussian likelihood with known sigma "
-            f"(log_evidence: {reason})"
-        )
-    # the Bayesian lasso's weights have a Laplace(0, sigma/lam) prior: MCEM chooses that kind
-    if kind is not priors.kind_of(dist.Laplace(0.0, 1.0)) or not gaussian:
-        notes["mcem"] = (
-            "Monte Carlo EM is for the Bayesian lasso (Park & Casella 2008): a Laplace prior "
-            "and a Gaussian likelihood"
-        )
-    return notes
+def _row(problem, convention, cv, cv_scales, names, method, scale, sigma) -> dict[str, Any]:
+    """One row of the table: the MAP, error and penalty at ``scale``, read off the CV run."""
+    index = int(np.searchsorted(cv_scales, scale))
+    coef = np.asarray(cv.path[index].params["coef"], dtype=float)
+    parts = problem.kind.penalty_parts(problem.build(scale))
+    first = convention.params[0]
+    params = penalty.penalty_params(convention.name, parts, sigma=sigma or 1.0,
+                                    n=problem.X.shape[0])  # fmt: skip
+    return {
+        "method": method,
+        "scale": scale,
+        f"{convention.label} {first}": float(params[first]),
+        "cv_error": float(cv.mean[index]),
+        "cv_se": float(cv.se[index]),
+        "zeros": int(np.sum(coef == 0.0)),
+        **{f"coef[{name}]": value for name, value in zip(names, coef, strict=True)},
+    }

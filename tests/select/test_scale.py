@@ -153,7 +153,7 @@ def test_every_method_on_diabetes_laplace(diabetes):
     rows = sel.table.set_index("method")
     eb = empirical_bayes(br.models.bayesian_lasso, X, y, seed=0)
     assert rows.loc["mcem", "scale"] == pytest.approx(sel.sigma / eb.hyperparameters["lam"])
-    draws = np.asarray(sel.hyperprior_posterior.samples["b"])
+    draws = np.asarray(sel.results["hyperprior"].samples["b"])
     assert rows.loc["hyperprior", "scale"] == pytest.approx(np.median(draws))
     assert rows.loc["loo", "scale"] == sel.loo_scales[int(np.argmax(sel.loo.elpd))]
     assert len(sel.loo_scales) == 8 and set(sel.loo_scales) <= set(sel.scales)
