@@ -15,7 +15,7 @@ nbclient = pytest.importorskip("nbclient")
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 CELL_TIMEOUT_S = 600
 # Notebooks that run MCMC are statistical tests: `make test` runs them, `make test-fast` skips.
-MCMC = {"uncertainty.ipynb", "geometry_and_paths.ipynb"}
+MCMC = {"uncertainty.ipynb", "geometry_and_paths.ipynb", "choosing_the_penalty.ipynb"}
 
 
 def _cases() -> list:
