@@ -1,13 +1,13 @@
 """Choosing the prior scale (issue 13): bayesreg against scikit-learn, in the same run.
 
-- ``cv``: 5-fold cross-validation over a 100-point lasso path, `bayesreg.select.cv.cv_path`
+- ``cv``: 5-fold cross-validation over a 100-point lasso path, `bayesreg.cv_path`
   (Laplace priors, ``sigma = 1``, the path refitted on all rows) against
   ``LassoCV(alphas=<the same 100>, cv=KFold(5))`` (its default grid: ``alpha_max`` down to
   ``1e-3 alpha_max``, log-spaced). Diabetes runs on its first 440 rows, so the five folds are
   of equal size and both tools solve the same 500 problems (a fixed prior scale is the same
   ``alpha`` only at the same training size). Accuracy: the relative error of the ``(100, 5)``
   held-out mean squared errors against a tight ``LassoCV`` (``tol=1e-13``).
-- ``evidence``: `bayesreg.select.empirical.empirical_bayes` (Normal prior, unknown ``sigma``)
+- ``evidence``: `bayesreg.empirical_bayes` (Normal prior, unknown ``sigma``)
   against ``BayesianRidge`` with its Gamma hyperpriors set to 0 (type-II maximum likelihood).
   Accuracy: the relative error of ``(tau, sigma)`` against a tight ``BayesianRidge``.
 
@@ -119,11 +119,10 @@ def _cv(tool: str, X: np.ndarray, y: np.ndarray, tol: float, tiny: bool) -> np.n
         fit = LassoCV(alphas=alphas, cv=KFold(FOLDS), tol=tol, max_iter=MAX_ITER).fit(X, y)
         return fit.mse_path_[np.argsort(-fit.alphas_)]
     import bayesreg as br
-    from bayesreg.select.cv import cv_path
 
     n_train = len(y) - len(y) // FOLDS
     scales = br.penalty.lasso_prior_scale(alphas, sigma=1.0, n=n_train)
-    result = cv_path(
+    result = br.cv_path(
         br.models.linear,
         X,
         y,
@@ -144,9 +143,8 @@ def _evidence(tool: str, X: np.ndarray, y: np.ndarray, tol: float) -> np.ndarray
         ).fit(X, y)
         return np.array([1.0 / np.sqrt(fit.lambda_), 1.0 / np.sqrt(fit.alpha_)])
     import bayesreg as br
-    from bayesreg.select.empirical import empirical_bayes
 
-    result = empirical_bayes(br.models.linear, X, y, prior=br.models.gaussian(10.0), tol=tol)
+    result = br.empirical_bayes(br.models.linear, X, y, prior=br.models.gaussian(10.0), tol=tol)
     return np.array([result.hyperparameters["tau"], result.hyperparameters["sigma"]])
 
 

@@ -210,12 +210,11 @@ def cv_path(
     Examples
     --------
     >>> import numpy as np, bayesreg as br
-    >>> from bayesreg.select.cv import cv_path
     >>> from sklearn.datasets import load_diabetes
     >>> X, y = load_diabetes(return_X_y=True)
     >>> scales = np.geomspace(1.0, 1000.0, 10)
-    >>> cv = cv_path(br.models.linear, X, y, sigma=55.0,
-    ...              path={"prior": [br.models.laplace(b) for b in scales]})
+    >>> cv = br.cv_path(br.models.linear, X, y, sigma=55.0,
+    ...                 path={"prior": [br.models.laplace(b) for b in scales]})
     >>> cv.fold_losses.shape, cv.scoring, cv.one_se_index <= cv.best_index
     ((10, 5), 'squared_error', True)
     """

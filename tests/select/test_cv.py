@@ -16,9 +16,8 @@ from sklearn.metrics import mean_absolute_error, mean_poisson_deviance
 from sklearn.model_selection import KFold, StratifiedKFold
 
 import bayesreg as br
-from bayesreg import penalty
+from bayesreg import cv_path, penalty
 from bayesreg.models import elastic_net, gaussian, laplace, linear, logistic, poisson
-from bayesreg.select.cv import cv_path
 
 SIGMA = 55.0
 FOLDS = 5
