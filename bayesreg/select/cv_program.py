@@ -43,7 +43,7 @@ def batched_folds() -> bool:
     """Whether the folds run in lockstep (``vmap``) rather than one after another (``lax.map``).
 
     One after another: measured on CPU, a 100-point diabetes path over 5 folds + the refit took
-    0.4 s so and did not finish in 10 min in lockstep (under ``vmap`` every branch of every
+    0.4 s and did not finish in 10 min in lockstep (under ``vmap`` every branch of every
     solve, Newton steps and line searches included, runs for every fold at every iteration).
     Not yet measured on an accelerator.
     """
