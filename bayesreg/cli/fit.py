@@ -3,6 +3,8 @@
 Prints the MAP table (and the penalized fit it equals, from the table of conventions) and the
 MAP-vs-posterior table of `bayesreg.compare.compare`; with ``--out`` writes ``map.csv``,
 ``compare.csv``, ``diagnostics.csv``, ``report.md`` and figures, each file atomically.
+``--scale METHOD`` (``cv``, ``cv-1se``, ``evidence``, ``hyperprior``) chooses the prior scale
+from the data first (`bayesreg.cli.scale`).
 """
 
 from __future__ import annotations
