@@ -339,10 +339,9 @@ def empirical_bayes(
     Examples
     --------
     >>> import bayesreg as br
-    >>> from bayesreg.select.empirical import empirical_bayes
     >>> from sklearn.datasets import load_diabetes
     >>> X, y = load_diabetes(return_X_y=True)
-    >>> eb = empirical_bayes(br.models.linear, X, y, prior=br.models.gaussian(10.0))
+    >>> eb = br.empirical_bayes(br.models.linear, X, y, prior=br.models.gaussian(10.0))
     >>> round(eb.hyperparameters["sigma"], 1), round(eb.hyperparameters["tau"], 1)
     (54.2, 295.3)
     """

@@ -109,11 +109,8 @@ def log_evidence(model: Callable[..., Any], *args: Any, **kwargs: Any) -> float:
     --------
     >>> import numpy as np, bayesreg as br
     >>> X = np.random.default_rng(0).normal(size=(30, 3)); y = X @ np.array([1.0, 0.0, -1.0])
-    >>> from bayesreg.select.evidence import log_evidence
-    >>> a = log_evidence(br.models.linear, X, y,
-    ...                  prior=br.models.gaussian(1.0), sigma=0.5)
-    >>> b = log_evidence(br.models.linear, X, y,
-    ...                  prior=br.models.gaussian(0.01), sigma=0.5)
+    >>> a = br.log_evidence(br.models.linear, X, y, prior=br.models.gaussian(1.0), sigma=0.5)
+    >>> b = br.log_evidence(br.models.linear, X, y, prior=br.models.gaussian(0.01), sigma=0.5)
     >>> bool(a > b)  # a prior scale near the true weights explains y better
     True
     """

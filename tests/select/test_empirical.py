@@ -11,9 +11,14 @@ import pytest
 from scipy.stats import multivariate_normal
 from sklearn.linear_model import BayesianRidge, Lasso, Ridge
 
-from bayesreg import ConvergenceWarning, PosteriorResult, SamplingWarning, models
-from bayesreg.select import log_evidence
-from bayesreg.select.empirical import empirical_bayes
+from bayesreg import (
+    ConvergenceWarning,
+    PosteriorResult,
+    SamplingWarning,
+    empirical_bayes,
+    log_evidence,
+    models,
+)
 
 # BayesianRidge with its four Gamma hyperparameters 0 is pure type-II maximum likelihood; its
 # fixed-point iteration stops on a coefficient change below tol, so 1e-12 leaves it ~1e-10 off

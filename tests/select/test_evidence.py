@@ -6,8 +6,7 @@ import pandas as pd
 import pytest
 from scipy.stats import multivariate_normal
 
-from bayesreg import models
-from bayesreg.select import log_evidence
+from bayesreg import log_evidence, models
 
 
 @pytest.fixture(scope="module")
