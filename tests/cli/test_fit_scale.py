@@ -34,7 +34,8 @@ def _fit(capsys, *argv):
 
 
 def _number(pattern, text):
-    return float(re.search(pattern, text).group(1))
+    """The number the pattern's group catches, without the punctuation that follows it."""
+    return float(re.search(pattern, text).group(1).rstrip(";,)"))
 
 
 def test_cv_chooses_lasso_cv_alpha_and_coefficients(data, capsys, tmp_path):
