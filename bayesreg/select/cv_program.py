@@ -90,8 +90,11 @@ def cv_program(
     return refit, objective, optimality, num_iter, moved, no_map, rows
 
 
-# map_estimate's default: Newton steps on the support up to this many unknowns
-_NEWTON_MAX_DIM = 500
+# Newton steps on the support only up to this many unknowns (map_estimate's default is 500): a
+# CV path solves (folds + 1) x points problems, each Newton step costs a dense Hessian and an
+# eigendecomposition, and on 2000 x 200 (5 folds, 20 points, tol 1e-8) first-order steps alone
+# took 2.7 s against 4.5 s with Newton steps; below 64 unknowns a Hessian is cheap
+_NEWTON_MAX_DIM = 64
 
 
 def _substitute(params: dict[str, Array]) -> Callable:
