@@ -243,7 +243,7 @@ def write_report(
         figure = f"scale_selection_{name}.png"
         save_figure(selection.plot(), out / figure)
         figures.append(figure)
-        choosing.append(_selection_section(selection, figure, caught))
+        choosing.append(_selection_section(selection, figure, caught, sampling))
 
     header = [
         "# bayesreg report: diabetes, MAP beside the posterior",
@@ -288,8 +288,11 @@ def selection_summary(selection: ScaleSelection) -> pd.DataFrame:
     return summary.rename(columns={"scale": selection.scale_name}).set_index("method")
 
 
-def _selection_section(selection: ScaleSelection, figure: str, caught: list) -> str:
+def _selection_section(
+    selection: ScaleSelection, figure: str, caught: list, sampling: dict[str, int]
+) -> str:
     """Write the section on choosing one prior's scale: words, the table, the figure."""
+    draws = f"{sampling['num_chains']} x {sampling['num_samples']} draws"
     kind = priors.get(selection.prior)
     table, symbol = selection.table, selection.scale_name
     low, high = float(table["scale"].min()), float(table["scale"].max())
@@ -347,9 +350,9 @@ def _selection_section(selection: ScaleSelection, figure: str, caught: list) -> 
     kinds = sorted({w.category.__name__ for w in caught})
     if kinds:
         lines[-1:-1] = [
-            f"The posteriors of this section ({selection.details.get('loo', 'short chains')}) "
-            f"raised {len(caught)} warnings ({', '.join(kinds)}), as short chains do at the "
-            "weak-prior end; longer chains (select_scale's num_samples) quiet them.",
+            f"The posteriors sampled for this section raised {len(caught)} warnings "
+            f"({', '.join(kinds)}), as short chains ({draws}) do at the weak-prior end of the "
+            "grid; longer chains (select_scale's num_samples, num_chains) quiet them.",
             "",
         ]
     return "\n".join(lines)
