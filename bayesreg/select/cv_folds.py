@@ -45,7 +45,13 @@ __all__ = [
 
 
 def kfold(n: int, k: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Return contiguous folds in row order: ``KFold(k)`` (the first ``n % k`` are larger)."""
+    """Return contiguous folds in row order: ``KFold(k)`` (the first ``n % k`` are larger).
+
+    Examples
+    --------
+    >>> [test.tolist() for _, test in kfold(5, 2)]
+    [[0, 1, 2], [3, 4]]
+    """
     sizes = np.full(k, n // k)
     sizes[: n % k] += 1
     edges = np.concatenate([[0], np.cumsum(sizes)])
@@ -60,6 +66,12 @@ def stratified_kfold(y: np.ndarray, k: int) -> list[tuple[np.ndarray, np.ndarray
 
     The classes are ranked by first appearance; the rows of the sorted labels are dealt to the
     folds in turn, and each class's rows, in order, fill its folds' quotas.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> [test.tolist() for _, test in stratified_kfold(np.array([0, 0, 1, 1, 0, 1]), 3)]
+    [[0, 2], [1, 3], [4, 5]]
     """
     _, first_index, inverse = np.unique(y, return_index=True, return_inverse=True)
     _, rank = np.unique(first_index, return_inverse=True)
