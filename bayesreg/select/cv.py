@@ -140,7 +140,7 @@ def cv_path(
     path: Mapping[str, Any],
     folds: Any = 5,
     scoring: str | Callable | None = None,
-    seed: int = 0,
+    seed: int | None = None,
     tol: float | None = None,
     max_iter: int = 20_000,
     dtype: str | Any = "float64",
@@ -179,9 +179,12 @@ def cv_path(
         name among ``"squared_error"``, ``"log_loss"``, ``"poisson_deviance"`` and
         ``"neg_log_likelihood"``, or a callable ``scoring(y_true, y_mean) -> float`` of the
         held-out responses and the distribution's mean.
-    seed : int
-        Kept for the interface shared with the other ways of choosing a scale; the split of an
-        int ``folds`` is deterministic (to shuffle, pass a splitter with its own seed).
+    seed : int, optional
+        With an int ``folds``: ``None`` (default) splits the rows in their order, as
+        ``LassoCV(cv=k)`` does; an int shuffles them first, as
+        ``KFold(k, shuffle=True, random_state=seed)`` (and, stratified, for a Bernoulli
+        likelihood), the random folds of glmnet's ``cv.glmnet``. Ignored when ``folds`` is a
+        splitter or a list of pairs, which carry their own order.
     tol, max_iter, dtype
         As for `bayesreg.map_estimate`.
 
@@ -218,7 +221,6 @@ def cv_path(
     >>> cv.fold_losses.shape, cv.scoring, cv.one_se_index <= cv.best_index
     ((10, 5), 'squared_error', True)
     """
-    del seed  # the int split is deterministic; see the docstring
     with MODEL_LOCK:
         dtype, tol = check_options(model, dtype, tol, max_iter)
         values = path_values(path, kwargs)
@@ -238,7 +240,7 @@ def cv_path(
         row_site, y_observed, observed_fn = _observed_rows(model, args, point, start.init, n)
         loss_name, score = _scoring(scoring, observed_fn)
         bernoulli = default_loss(observed_fn) == "log_loss"
-        pairs = resolve_folds(folds, n, X, y_observed, stratify=bernoulli)
+        pairs = resolve_folds(folds, n, X, y_observed, stratify=bernoulli, seed=seed)
         if bernoulli:
             _check_classes(pairs, y_observed)
 

@@ -87,9 +87,15 @@ def stratified_kfold(y: np.ndarray, k: int) -> list[tuple[np.ndarray, np.ndarray
 
 
 def resolve_folds(
-    folds: Any, n: int, X: Any, y: np.ndarray, stratify: bool
+    folds: Any, n: int, X: Any, y: np.ndarray, stratify: bool, seed: int | None = None
 ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Return checked ``(train, test)`` integer index arrays for ``folds`` (see `cv_path`)."""
+    """Return checked ``(train, test)`` integer index arrays for ``folds`` (see `cv_path`).
+
+    An int ``folds`` with a ``seed`` splits the rows in the order of
+    ``numpy.random.RandomState(seed).permutation(n)``: the folds of
+    ``KFold(folds, shuffle=True, random_state=seed)``, and for ``stratify`` the stratified
+    folds of the permuted rows.
+    """
     if isinstance(folds, int | np.integer) and not isinstance(folds, bool):
         if folds < 2:
             raise ValueError(
@@ -100,7 +106,12 @@ def resolve_folds(
                 f"folds={folds} is more folds than the {n} rows of the data; use at most {n} "
                 "folds (folds=n is leave-one-out)."
             )
-        pairs = stratified_kfold(y, int(folds)) if stratify else kfold(n, int(folds))
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)):
+            raise TypeError(f"seed must be an int or None; got {seed!r}.")
+        order = np.arange(n) if seed is None else np.random.RandomState(seed).permutation(n)
+        y_order = np.asarray(y)[order]
+        pairs = stratified_kfold(y_order, int(folds)) if stratify else kfold(n, int(folds))
+        pairs = [(np.sort(order[train]), np.sort(order[test])) for train, test in pairs]
     elif hasattr(folds, "split"):
         pairs = list(folds.split(np.asarray(X), y))
     elif isinstance(folds, Iterable) and not isinstance(folds, str | bytes):

@@ -69,6 +69,33 @@ def test_lasso_equal_folds_is_lasso_cv(equal_folds, lasso_grid, lasso_cv):
     np.testing.assert_allclose(ours.best.params["coef"], best.coef_, rtol=1e-6, atol=1e-8)
 
 
+def test_seed_shuffles_as_kfold_and_stratified_folds_keep_proportions(
+    equal_folds, lasso_grid, lasso_cv, breast_cancer
+):
+    X, y, _ = equal_folds
+    _, scales = lasso_grid
+    priors = [laplace(float(b)) for b in scales]
+    shuffled = cv_path(linear, X, y, sigma=SIGMA, path={"prior": priors}, seed=3)
+    ref = KFold(FOLDS, shuffle=True, random_state=3).split(X)
+    for (train, test), (ref_train, ref_test) in zip(shuffled.folds, ref, strict=True):
+        np.testing.assert_array_equal(train, ref_train)
+        np.testing.assert_array_equal(test, np.sort(ref_test))
+    # the same problems as the given folds, fold by fold (another split, other losses)
+    given = cv_path(linear, X, y, sigma=SIGMA, path={"prior": priors}, folds=shuffled.folds)
+    np.testing.assert_allclose(shuffled.fold_losses, given.fold_losses, rtol=1e-12)
+    assert not np.allclose(shuffled.fold_losses, lasso_cv.fold_losses)
+    # stratified and shuffled: each test fold within one row of the class proportions
+    from bayesreg.select.cv_folds import resolve_folds
+
+    Xc, yc = breast_cancer
+    folds = resolve_folds(5, len(yc), Xc, yc, stratify=True, seed=0)
+    unshuffled = resolve_folds(5, len(yc), Xc, yc, stratify=True)
+    assert any(not np.array_equal(a[1], b[1]) for a, b in zip(folds, unshuffled, strict=True))
+    for _, test in folds:
+        assert abs(yc[test].sum() - len(test) * yc.mean()) <= 1.0
+    assert np.array_equal(np.sort(np.concatenate([t for _, t in folds])), np.arange(len(yc)))
+
+
 def test_one_se_rule_from_the_fold_losses(lasso_grid, lasso_cv):
     _, scales = lasso_grid
     ours = lasso_cv
