@@ -58,6 +58,12 @@ def plot_scale_selection(selection: Any, fig: Any = None) -> Any:
             loo = selection.loo
             ax.errorbar(selection.loo_scales, loo.elpd, yerr=loo.se, fmt="s-", ms=3, lw=1,
                         capsize=1.5, color="0.3", label="PSIS-LOO elpd ± SE")  # fmt: skip
+            missing = ~np.isfinite(loo.elpd)
+            if np.any(missing):  # ArviZ gave no estimate there (Pareto k far above 0.7)
+                bottom = ax.get_ylim()[0]
+                ax.plot(selection.loo_scales[missing], np.full(missing.sum(), bottom), "x",
+                        color="C3", ms=7, clip_on=False,
+                        label="no PSIS-LOO estimate (Pareto k)")  # fmt: skip
             ax.set_ylabel("LOO elpd\n(higher better)")
         else:
             ax.plot(selection.scales, selection.evidence, "-", color="0.3", label="log evidence")
@@ -78,8 +84,8 @@ def plot_scale_selection(selection: Any, fig: Any = None) -> Any:
         f"prior scale {selection.scale_name} ({selection.prior} prior; left: stronger shrinkage)"
     )
     handles, labels = axes[0].get_legend_handles_labels()
-    for ax in axes[1:]:
-        extra = ax.get_legend_handles_labels()
-        handles, labels = handles + extra[0][:1], labels + extra[1][:1]
+    for ax in axes[1:]:  # each panel's own curves (the choices' lines are labelled once)
+        extra = [(h, lab) for h, lab in zip(*ax.get_legend_handles_labels(), strict=True)]
+        handles, labels = handles + [h for h, _ in extra], labels + [lab for _, lab in extra]
     fig.legend(handles, labels, loc="outside upper center", ncol=2, fontsize=8, frameon=False)
     return fig

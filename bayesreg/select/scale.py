@@ -385,9 +385,13 @@ def select_scale(
         )
     chosen = [m for m in chosen if m not in notes]
     choices, results = {}, {}
-    for method in chosen:
-        if method in RUNNERS:
-            choices[method], details[method], results[method] = RUNNERS[method](problem)
+    for method in [m for m in chosen if m in RUNNERS]:
+        scale, how, results[method] = RUNNERS[method](problem)
+        if scale is None:
+            notes[method] = how
+        else:
+            choices[method], details[method] = scale, how
+    chosen = [m for m in chosen if m not in notes]
 
     # one CV run over the grid and every choice: each row's error is the CV mean at its scale
     cv_scales = np.unique(np.concatenate([grid, list(choices.values())]))

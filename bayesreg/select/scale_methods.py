@@ -1,10 +1,11 @@
 r"""How each method of `bayesreg.select.scale.select_scale` chooses a prior scale.
 
 Each method is a function of the `Problem` (the model, the data, the prior kind, the grid)
-returning ``(scale, how, result)``: the chosen scale, how it was chosen in words, and the
-method's own result. `RUNNERS` holds the methods that choose before the one cross-validation
-run (the CV minimum and 1-SE choose from it); `not_applicable` says which methods do not apply
-to a problem, and why. Prior kinds are asked of `bayesreg.priors`, never named.
+returning ``(scale, how, result)``: the chosen scale (``None`` when the method found none;
+then ``how`` says why), how it was chosen in words, and the method's own result. `RUNNERS`
+holds the methods that choose before the one cross-validation run (the CV minimum and 1-SE
+choose from it); `not_applicable` says which methods do not apply to a problem, and why.
+Prior kinds are asked of `bayesreg.priors`, never named.
 """
 
 from __future__ import annotations
@@ -127,7 +128,14 @@ def _by_loo(problem: Problem) -> tuple[float, str, tuple]:
         f"largest PSIS-LOO elpd on {len(scales)} of the {len(grid)} grid points (each a "
         f"posterior, {sampling['num_chains']} x {sampling['num_samples']} draws)"
     )
-    return float(scales[loo.best_index]), how, (scales, loo)
+    # ArviZ gives no estimate (NaN) where the importance ratios break down (Pareto k >> 0.7)
+    finite = np.flatnonzero(np.isfinite(loo.elpd))
+    if finite.size == 0:
+        return None, "PSIS-LOO gave no finite elpd at any point of its sub-grid", (scales, loo)
+    if finite.size < len(scales):
+        missing = ", ".join(f"{s:.3g}" for s in scales[~np.isfinite(loo.elpd)])
+        how += f"; no estimate (NaN elpd, Pareto k > 0.7) at {problem.symbol} = {missing}"
+    return float(scales[finite[np.argmax(loo.elpd[finite])]]), how, (scales, loo)
 
 
 #: the methods that choose a scale before the CV run (the CV ones choose from it)

@@ -148,11 +148,16 @@ def test_every_method_on_diabetes_laplace(diabetes):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SamplingWarning)  # short chains at the weak-prior end
         sel = select_scale(X, y, num_samples=500, num_warmup=500, num_chains=2)
+        eb = empirical_bayes(
+            br.models.bayesian_lasso, X, y, seed=0, num_samples=500, num_warmup=500, num_chains=2
+        )
     assert list(sel.table["method"]) == ["cv_min", "cv_1se", "mcem", "hyperprior", "loo"]
     assert set(sel.notes) == {"evidence"}
     rows = sel.table.set_index("method")
-    eb = empirical_bayes(br.models.bayesian_lasso, X, y, seed=0)
-    assert rows.loc["mcem", "scale"] == pytest.approx(sel.sigma / eb.hyperparameters["lam"])
+    lam = eb.hyperparameters["lam"]
+    assert rows.loc["mcem", "scale"] == pytest.approx(sel.sigma / lam)
+    # Park & Casella (2008) §4: lambda = 0.237 on these (unit-norm) columns
+    assert abs(lam - 0.237) <= 4.0 * eb.mc_error["lam"] + 1e-3
     draws = np.asarray(sel.results["hyperprior"].samples["b"])
     assert rows.loc["hyperprior", "scale"] == pytest.approx(np.median(draws))
     assert rows.loc["loo", "scale"] == sel.loo_scales[int(np.argmax(sel.loo.elpd))]
@@ -165,3 +170,30 @@ def test_every_method_on_diabetes_laplace(diabetes):
     assert len(fig.axes) == 2  # CV and LOO (no evidence for a Laplace prior)
     labels = fig.axes[0].get_legend_handles_labels()[1]
     assert sum(label.startswith(tuple(METHODS.values())) for label in labels) == 5
+
+
+@pytest.mark.slow
+def test_every_method_on_breast_cancer_logistic(breast_cancer):
+    X, y = breast_cancer
+    with warnings.catch_warnings():
+        # short chains, and PSIS-LOO's large Pareto k where the weak priors let the classes
+        # separate: the table's LOO row is then the best of the points with an estimate
+        warnings.simplefilter("ignore", SamplingWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)  # ArviZ's Pareto fit on those ratios
+        sel = select_scale(
+            X, y, likelihood="logistic", num_samples=300, num_warmup=300, num_chains=2
+        )
+    assert list(sel.table["method"]) == ["cv_min", "cv_1se", "hyperprior", "loo"]
+    assert set(sel.notes) == {"evidence", "mcem"} and sel.evidence is None
+    np.testing.assert_array_equal(sel.table["LogisticRegression C"], sel.table["scale"])
+    row = sel.table.loc[sel.table["scale"].idxmin()]  # saga converges fastest there
+    sk = LogisticRegression(C=row["scale"], l1_ratio=1.0, solver="saga", tol=1e-10,
+                            max_iter=100_000).fit(X, y)  # fmt: skip
+    np.testing.assert_allclose(_coef(row), sk.coef_[0], atol=1e-4)
+    finite = np.isfinite(sel.loo.elpd)
+    assert (
+        sel.table.set_index("method").loc["loo", "scale"]
+        == sel.loo_scales[finite][np.argmax(sel.loo.elpd[finite])]
+    )
+    assert len(sel.plot().axes) == 2
