@@ -170,17 +170,19 @@ def test_report_writes_markdown_and_figures(tmp_path):
         # deliberately short chains to keep the smoke test fast; R-hat / ESS may flag them
         warnings.simplefilter("ignore", SamplingWarning)
         report = write_report(
-            tmp_path, num_chains=2, num_warmup=200, num_samples=200, num_path_scales=3
-        )
+            tmp_path, num_chains=2, num_warmup=200, num_samples=200, num_path_scales=3,
+            selection_priors=("gaussian",),
+        )  # fmt: skip
     path = report.path
     assert set(report.tables) == {"gaussian", "laplace"}
     assert "| coef[bmi] |" in path.read_text(encoding="utf-8")
     text = path.read_text(encoding="utf-8")
     assert path.name == "report.md"
-    for heading in ("## Gaussian prior", "## Laplace prior", "## Shrinkage paths", "## Geometry"):
+    for heading in ("## Gaussian prior", "## Laplace prior", "## Shrinkage paths", "## Geometry",
+                    "## Choosing the prior scale"):  # fmt: skip
         assert heading in text
     assert "| coef[bmi] |" in text and "The MAP sets" in text
     for name in ("forest_gaussian", "forest_laplace", "densities_laplace", "shrinkage_laplace",
-                 "shrinkage_gaussian", "geometry"):  # fmt: skip
+                 "shrinkage_gaussian", "geometry", "scale_selection_gaussian"):  # fmt: skip
         assert (tmp_path / f"{name}.png").stat().st_size > 10_000
         assert f"{name}.png" in text

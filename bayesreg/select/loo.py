@@ -148,13 +148,15 @@ def loo_path(
     -------
     LooPath
         ``elpd``, ``se``, ``p_loo``, ``pareto_k_max`` per point, ``best_index`` (largest
-        ``elpd``), the ``posteriors``.
+        finite ``elpd``; a point where ArviZ gives no estimate has ``elpd`` NaN), the
+        ``posteriors``.
 
     Raises
     ------
     ValueError
         A path of one point, a bad path (as `bayesreg.map_path`), ``log_likelihood=False``, a
-        model with no observed site or more than one; what `bayesreg.sample_posterior` raises.
+        model with no observed site or more than one, no finite estimate at any point; what
+        `bayesreg.sample_posterior` raises.
 
     Warns
     -----
@@ -213,13 +215,21 @@ def loo_path(
         estimates.append(_psis_loo(post))
     pareto_k = np.stack([e.pareto_k for e in estimates])
     elpd = np.array([e.elpd for e in estimates])
+    if not np.any(np.isfinite(elpd)):
+        raise ValueError(
+            f"PSIS-LOO gave no estimate at any of the {k} path points (largest Pareto k "
+            f"{np.nanmax(pareto_k):.2f}): every posterior has rows far too influential for "
+            "importance sampling. Compare the points by K-fold cross-validation "
+            "(bayesreg.cv_path) instead."
+        )
     result = LooPath(
         grid=values,
         elpd=elpd,
         se=np.array([e.se for e in estimates]),
         p_loo=np.array([e.p_loo for e in estimates]),
         pareto_k_max=pareto_k.max(axis=1),
-        best_index=int(np.argmax(elpd)),
+        # a point without an estimate (NaN, where ArviZ gives none) is never the best
+        best_index=int(np.nanargmax(np.where(np.isfinite(elpd), elpd, np.nan))),
         posteriors=posteriors,
         pareto_k=pareto_k,
         elpd_pointwise=np.stack([e.pointwise for e in estimates]),
@@ -250,6 +260,8 @@ def _psis_loo(post: PosteriorResult) -> _Estimate:
     with warnings.catch_warnings():
         # the Pareto-k warning is issued once for the whole path, naming the points
         warnings.filterwarnings("ignore", message="Estimated shape parameter of Pareto")
+        # ArviZ's own arithmetic on degenerate weights (k = inf gives NaN, which we report)
+        warnings.filterwarnings("ignore", category=RuntimeWarning, module="arviz")
         loo = az.loo(post.idata, pointwise=True)
     pareto_k = np.asarray(loo.pareto_k, dtype=float).reshape(-1)
     return _Estimate(

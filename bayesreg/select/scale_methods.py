@@ -120,22 +120,26 @@ def _by_loo(problem: Problem) -> tuple[float, str, tuple]:
     grid = problem.grid
     at = np.unique(np.round(np.linspace(0, len(grid) - 1, min(problem.loo_points, len(grid)))))
     scales = grid[at.astype(int)]
-    loo = loo_path(problem.model, problem.X, problem.y,
-                   path={"prior": [problem.build(float(s)) for s in scales]}, seed=problem.seed,
-                   **problem.sampling, **problem.fixed)  # fmt: skip
+    try:
+        loo = loo_path(problem.model, problem.X, problem.y,
+                       path={"prior": [problem.build(float(s)) for s in scales]},
+                       seed=problem.seed, **problem.sampling, **problem.fixed)  # fmt: skip
+    except ValueError as error:
+        if "PSIS-LOO gave no estimate" not in str(error):
+            raise
+        return None, str(error), None  # left out of the table with the reason
     sampling = problem.sampling
     how = (
         f"largest PSIS-LOO elpd on {len(scales)} of the {len(grid)} grid points (each a "
         f"posterior, {sampling['num_chains']} x {sampling['num_samples']} draws)"
     )
-    # ArviZ gives no estimate (NaN) where the importance ratios break down (Pareto k >> 0.7)
-    finite = np.flatnonzero(np.isfinite(loo.elpd))
-    if finite.size == 0:
-        return None, "PSIS-LOO gave no finite elpd at any point of its sub-grid", (scales, loo)
-    if finite.size < len(scales):
-        missing = ", ".join(f"{s:.3g}" for s in scales[~np.isfinite(loo.elpd)])
-        how += f"; no estimate (NaN elpd, Pareto k > 0.7) at {problem.symbol} = {missing}"
-    return float(scales[finite[np.argmax(loo.elpd[finite])]]), how, (scales, loo)
+    # ArviZ gives no estimate (NaN) where the importance ratios break down (Pareto k >> 0.7);
+    # loo_path's best_index is the largest finite elpd
+    missing = ~np.isfinite(loo.elpd)
+    if np.any(missing):
+        shown = ", ".join(f"{s:.3g}" for s in scales[missing])
+        how += f"; no estimate (NaN elpd, Pareto k > 0.7) at {problem.symbol} = {shown}"
+    return float(scales[loo.best_index]), how, (scales, loo)
 
 
 #: the methods that choose a scale before the CV run (the CV ones choose from it)

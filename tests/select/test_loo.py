@@ -11,7 +11,7 @@ import pytest
 from sklearn.datasets import load_diabetes
 
 import bayesreg as br
-from bayesreg.select.loo import LooPath, ParetoKWarning, loo_path
+from bayesreg import LooPath, ParetoKWarning, loo_path
 
 matplotlib.use("Agg")
 

@@ -7,8 +7,8 @@ import pytest
 from sklearn.linear_model import Lasso, LogisticRegression, Ridge
 
 import bayesreg as br
+from bayesreg import empirical_bayes
 from bayesreg.sample import SamplingWarning
-from bayesreg.select.empirical import empirical_bayes
 from bayesreg.select.scale import METHODS, select_scale
 
 
