@@ -45,14 +45,19 @@ def tiny_run(tmp_path_factory) -> Path:
 
 
 def test_writes_every_table(tiny_run):
+    from benchmarks import selection
     from benchmarks.run import MAP_COLUMNS, SAMPLING_COLUMNS, TINY_MAP, TINY_SAMPLING
 
     names = [f"map-{b.problem}" for b in TINY_MAP] + [f"nuts-{b.problem}" for b in TINY_SAMPLING]
+    names += list(selection.plan(tiny=True))
+    assert any(name.startswith("select-") for name in names)
     for name in names:
         text = (tiny_run / f"{name}.md").read_text()
         assert "Load average" in text
         (table,) = _tables(text)
-        columns = MAP_COLUMNS if name.startswith("map-") else SAMPLING_COLUMNS
+        columns = {"map": MAP_COLUMNS, "nuts": SAMPLING_COLUMNS, "select": selection.COLUMNS}[
+            name.split("-")[0]
+        ]
         assert tuple(table[0]) == columns
         assert len(table) > 2  # bayesreg and at least one peer
         assert all(len(row) == len(columns) for row in table)
