@@ -36,7 +36,7 @@ def plot_scale_selection(selection: Any, fig: Any = None) -> Any:
     """
     import matplotlib.pyplot as plt
 
-    from .scale import METHODS
+    from .scale_methods import METHODS
 
     panels = ["cv"]
     if selection.loo is not None:

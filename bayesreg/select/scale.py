@@ -34,19 +34,10 @@ from .. import models, penalty, priors
 from .._types import ArrayLike
 from ..data import least_squares_sigma
 from .cv import CVPath, cv_path, one_se_rule
-from .scale_methods import RUNNERS, Problem, not_applicable
+from .scale_methods import METHODS, RUNNERS, Problem, not_applicable
 
 __all__ = ["METHODS", "ScaleSelection", "default_scales", "select_scale"]
 
-#: the methods, in the order of the table, with how each reads
-METHODS: dict[str, str] = {
-    "cv_min": "CV minimum",
-    "cv_1se": "CV 1-SE",
-    "evidence": "empirical Bayes (evidence)",
-    "mcem": "MCEM (Bayesian lasso)",
-    "hyperprior": "hyperprior median",
-    "loo": "LOO best",
-}
 
 _MODELS = {"linear": models.linear, "logistic": models.logistic, "poisson": models.poisson}
 

@@ -20,7 +20,17 @@ from .. import models, priors
 from ..sample import PosteriorResult, sample_posterior
 from .evidence import log_evidence
 
-__all__ = ["RUNNERS", "Problem", "not_applicable"]
+__all__ = ["METHODS", "RUNNERS", "Problem", "not_applicable"]
+
+#: the methods, in the order of the table, with how each reads
+METHODS: dict[str, str] = {
+    "cv_min": "CV minimum",
+    "cv_1se": "CV 1-SE",
+    "evidence": "empirical Bayes (evidence)",
+    "mcem": "MCEM (Bayesian lasso)",
+    "hyperprior": "hyperprior median",
+    "loo": "LOO best",
+}
 
 
 class Problem(NamedTuple):
