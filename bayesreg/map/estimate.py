@@ -21,7 +21,7 @@ from .checks import (
     warn_no_finite_map,
 )
 from .objective import model_arguments, setup
-from .program import SOLVERS, solve
+from .program import SOLVERS, solve, solve_warm
 from .result import ConvergenceWarning, MapResult
 
 __all__ = ["map_estimate"]
@@ -71,7 +71,9 @@ def map_estimate(
         location, deterministically: the ``loc`` of a real location family (Normal, Laplace,
         Cauchy, Student-t, ...), else the prior mean where it is finite (HalfNormal, Gamma,
         Dirichlet, ...), else 0 in the unconstrained space (improper priors, Cauchy means); all
-        of them at 0 in the unconstrained space if the density is not finite there.
+        of them at 0 in the unconstrained space if the density is not finite there. The
+        certificate is scaled at the default start all the same (as for every point of
+        `bayesreg.map_path`), so a start at the solution is certified at once.
     dtype : {"float64", "float32"}
         Precision of the solve. float32 is faster and less exact (use a looser ``tol``).
     newton_max_dim : int
@@ -130,16 +132,20 @@ def map_estimate(
         concrete_args, concrete_kwargs = model_arguments(split, split.traced)
         start = setup(model, concrete_args, concrete_kwargs, init_params)
         init = {k: jnp.asarray(v, dtype) for k, v in start.init.items()}
+        scale_at = _default_start(model, concrete_args, concrete_kwargs, init_params, start)
+        warm = scale_at is not None
+        program = solve_warm if warm else solve
 
         def make():
             # the structure only: the cached program must not keep this call's data alive
             structure = split._replace(traced=[])
-            return jax.jit(partial(solve, model, structure, start.l1_sites, newton_max_dim))
+            return jax.jit(partial(program, model, structure, start.l1_sites, newton_max_dim))
 
-        key = (model, *split.key, start.l1_sites, newton_max_dim)
+        key = (model, *split.key, start.l1_sites, newton_max_dim, warm)
         solver, _ = SOLVERS.get(key, make)
+        starts = (scale_at, init) if warm else (init,)
         params, objective, optimality, num_iter, moved, no_map = solver(
-            split.traced, init, jnp.asarray(tol, dtype), jnp.asarray(max_iter, jnp.int32)
+            split.traced, *starts, jnp.asarray(tol, dtype), jnp.asarray(max_iter, jnp.int32)
         )
         raise_if_l1_parameters_move(start.l1_sites, moved)
         objective = float(objective)
@@ -167,3 +173,22 @@ def map_estimate(
             args=args,
             kwargs=kwargs,
         )
+
+
+def _default_start(
+    model: Callable, args: tuple, kwargs: dict, init_params: Any, start: Any
+) -> dict | None:
+    """Return the default start, where the certificate is scaled when ``init_params`` is given.
+
+    ``None`` without ``init_params``, or when the default start is not usable (its density is
+    not finite anywhere the defaults try): the certificate is then scaled at the user's start.
+    """
+    if not init_params:
+        return None
+    try:
+        default = setup(model, args, kwargs, None)
+    except ValueError:
+        return None
+    if default.l1_sites != start.l1_sites or set(default.init) != set(start.init):
+        return None
+    return {k: jnp.asarray(v, start.init[k].dtype) for k, v in default.init.items()}

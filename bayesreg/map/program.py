@@ -103,6 +103,30 @@ def solve(
     return solution[1:]
 
 
+def solve_warm(
+    model: Callable,
+    split: SplitArguments,
+    l1_sites: frozenset[str],
+    newton_max_dim: int,
+    traced: list,
+    init: dict[str, Array],
+    start: dict[str, Array],
+    tol: Array,
+    max_iter: Array,
+) -> tuple[dict[str, Array], Array, Array, Array, Array, Array]:
+    """`solve` from ``start`` (a user's ``init_params``), the certificate scaled at ``init``.
+
+    The scale of the certificate is the default start's, as for every point of a path, so a
+    start at (or near) the solution is certified at once instead of against its own, vanishing,
+    gradient.
+    """
+    x_start, _ = ravel_pytree(start)
+    solution = solve_from(
+        model, split, l1_sites, newton_max_dim, traced, init, x_start, tol, max_iter
+    )
+    return solution[1:]
+
+
 def solve_path(
     model: Callable,
     split: SplitArguments,
