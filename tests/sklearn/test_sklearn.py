@@ -276,7 +276,10 @@ def test_pandas_feature_names(diabetes):
     [
         (BayesianLinearRegression(prior="horseshoe"), "prior must be one of"),
         (BayesianLinearRegression(alpha=-1.0), "alpha must be a positive finite number"),
-        (BayesianLinearRegression(alpha="big"), "alpha must be a positive finite number"),
+        (
+            BayesianLinearRegression(alpha="big"),
+            "alpha must be a positive number, 'evidence' or 'auto'.*got alpha='big'",
+        ),
         (BayesianLinearRegression(sigma=0.0), "sigma must be a positive finite number"),
         (BayesianLinearRegression(sigma="unknown"), "sigma must be a positive finite number"),
         (BayesianLinearRegression(alpha=1.0, l2_scale=2.0), "give either alpha"),
