@@ -8,9 +8,17 @@ changes in your own JAX code and how to run in float32.
 imported on demand, not here.
 """
 
+import warnings
+
 import jax
 
 jax.config.update("jax_enable_x64", True)
+
+with warnings.catch_warnings():
+    # ArviZ prints a notice of its coming refactor on the first import of each day: a note for
+    # ArviZ's own users, not a warning about anything a bayesreg user did
+    warnings.filterwarnings("ignore", message=r"\s*ArviZ is undergoing", category=FutureWarning)
+    import arviz  # noqa: F401
 
 from . import data, io, models, penalty, priors, prox  # noqa: E402
 from ._version import __version__ as __version__  # noqa: E402
