@@ -43,6 +43,14 @@ names the piece. As a second line, formulaic evaluates with a context that holds
 transforms and shadows every Python builtin and every other formulaic transform name (``np``,
 ``I``, ...) with an object that refuses to be called.
 
+**New rows through the training design.** A formula applied again to new rows on its own would
+drop a level those rows lack (fewer columns than the training ``X``) and re-center ``center(a)``
+at their mean. Every ``X`` built from a formula carries its `FormulaDesign` in
+``X.attrs["design"]``: ``X.attrs["design"].transform(new_rows)`` gives the training columns in
+the training order, codes categoricals with the training levels, applies ``center`` / ``scale``
+with the training mean and sd, and refuses a level training never saw (``ValueError`` naming the
+column, the unseen levels and the training levels).
+
 Examples
 --------
 >>> import pandas as pd
@@ -52,6 +60,9 @@ Examples
 >>> X, y = design_from_formula("y ~ a + C(g)", df)
 >>> list(X.columns), y.name
 (['a', 'C(g)[T.v]'], 'y')
+>>> new = pd.DataFrame({"a": [5.0], "g": ["u"]})  # level v absent, no response needed
+>>> X.attrs["design"].transform(new).to_dict("list")
+{'a': [5.0], 'C(g)[T.v]': [0.0]}
 """
 
 from .formula import (
@@ -59,6 +70,7 @@ from .formula import (
     FORMULA_TRANSFORMS,
     MAX_EXPANDED_TERMS,
     MAX_EXPONENT,
+    FormulaDesign,
     check_formula,
     formula_context,
     model_matrices,
@@ -82,6 +94,7 @@ __all__ = [
     "MAX_EXPANDED_TERMS",
     "MAX_EXPONENT",
     "MAX_ROWS_SHOWN",
+    "FormulaDesign",
     "GaussianStatistics",
     "SufficientStatistics",
     "array_namespace",

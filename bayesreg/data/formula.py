@@ -11,6 +11,12 @@ strings, keyword arguments, other functions — is refused with a ``ValueError``
 piece. As a second line, `model_matrices` runs formulaic with a context (`formula_context`) that
 holds only those transforms and shadows every Python builtin and every other formulaic transform
 name (``np``, ``I``, ...) with an object that refuses to be called.
+
+**A fitted formula is reused, never rebuilt**: `model_matrices` keeps formulaic's model spec of
+the training rows in a `FormulaDesign` (``X.attrs["design"]``), whose ``transform(new_rows)``
+gives the training columns in the training order (a level the new rows lack is still a column;
+``center`` / ``scale`` keep the training mean and sd) and refuses a level training never saw.
+It evaluates through the same restricted context.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ __all__ = [
     "FORMULA_TRANSFORMS",
     "MAX_EXPANDED_TERMS",
     "MAX_EXPONENT",
+    "FormulaDesign",
     "check_formula",
     "formula_context",
     "is_numeric",
@@ -453,8 +460,196 @@ def is_numeric(series: pd.Series) -> bool:
     )
 
 
+class FormulaDesign:
+    """A formula fitted to its training rows; `transform` applies it to new rows.
+
+    Every ``X`` that `bayesreg.data.design_from_formula` (and a formula given to
+    ``design_from_frame`` or ``load_csv``) returns carries its design in ``X.attrs["design"]``.
+    It holds formulaic's model spec of the training rows: the levels of each categorical term,
+    the contrasts, and the mean / sd of the stateful transforms ``center`` and ``scale``.
+    Applied to new rows, it gives the training design's columns in the same order, whether or
+    not the new rows show every level, with ``center`` / ``scale`` using the training mean and
+    sd, and it refuses a level that training never saw.
+
+    Attributes
+    ----------
+    formula : str
+        The formula, as given.
+    response : str
+        The name of the response (the left side), e.g. ``"y"`` or ``"log(y)"``.
+    columns : tuple of str
+        The columns of ``X``, in order (without formulaic's ``Intercept`` column).
+    intercept : bool
+        Whether the formula keeps the intercept (see ``X.attrs["intercept"]``).
+    levels : dict of str to tuple
+        For each column of the data coded as a categorical, its training levels in coding
+        order (the first is the reference level when the formula keeps the intercept).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bayesreg.data import design_from_formula
+    >>> train = pd.DataFrame({"y": [1.0, 2.0, 4.0, 3.0], "a": [1.0, 2.0, 3.0, 6.0],
+    ...                       "g": ["u", "v", "w", "v"]})
+    >>> X, y = design_from_formula("y ~ center(a) + C(g)", train)
+    >>> new = pd.DataFrame({"a": [3.0, 5.0], "g": ["u", "u"]})  # no response; level u only
+    >>> X_new = X.attrs["design"].transform(new)
+    >>> list(X_new.columns) == list(X.columns)
+    True
+    >>> X_new["center(a)"].tolist()  # centered at the training mean, 3.0
+    [0.0, 2.0]
+    """
+
+    __slots__ = ("_specs", "columns", "formula", "intercept", "levels", "response")
+
+    def __init__(self, formula: str, specs: object, columns: Sequence[str]) -> None:
+        rhs = specs.rhs
+        self.formula = formula
+        self._specs = specs
+        self.response = str(specs.lhs.column_names[0])
+        self.columns = tuple(columns)
+        self.intercept = "1" in {str(term) for term in rhs.terms}
+        self.levels = {column: tuple(categories) for column, categories in _categorical_levels(rhs)}
+
+    def __repr__(self) -> str:
+        levels = {column: list(values) for column, values in self.levels.items()}
+        return (
+            f"FormulaDesign({self.formula!r}, columns={list(self.columns)!r}"
+            + (f", levels={levels!r}" if levels else "")
+            + ")"
+        )
+
+    # The design is read-only: pandas deep-copies ``DataFrame.attrs`` on most operations
+    # (``X.iloc[...]``, ``X.copy()``), which would otherwise copy formulaic's spec each time.
+    def __copy__(self) -> FormulaDesign:
+        return self
+
+    def __deepcopy__(self, memo: dict) -> FormulaDesign:
+        return self
+
+    def transform(self, data: pd.DataFrame, *, dropna: bool = False) -> pd.DataFrame:
+        """Return the design matrix of new rows: the training columns, in the training order.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            The new rows, with (at least) the columns the right side of the formula uses; the
+            response column is not needed.
+        dropna : bool
+            Rows with a missing or non-finite value in a column the right side uses are refused
+            by default; ``True`` drops them and records their index labels in
+            ``X.attrs["dropped_rows"]``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One float column per column of the training ``X``, with the same names in the same
+            order, indexed like ``data``. Categorical terms are coded with the training levels
+            (a level missing from ``data`` is a column of zeros); ``center`` and ``scale``
+            use the training mean and sd. ``attrs`` as on the training ``X``.
+
+        Raises
+        ------
+        ValueError
+            If ``data`` lacks a column the formula uses (the missing and available columns are
+            named), a categorical column holds a level not seen in training (the column, the
+            unseen levels and the training levels are named), rows have missing values (unless
+            ``dropna``), or formulaic cannot evaluate a term on the new rows.
+        """
+        rhs = self._specs.rhs
+        data, dropped = self._checked_rows(data, _data_variables(rhs), dropna)
+        return _design(self, _materialize(self, rhs, data), dropped)
+
+    def _checked_rows(
+        self, data: pd.DataFrame, used: set[str], dropna: bool
+    ) -> tuple[pd.DataFrame, list[object]]:
+        """Refuse a frame without the columns ``used``; refuse or drop rows with missing values."""
+        from .._validation import check_unique_names
+        from .tables import _index_labels, _missing_rows
+
+        if not isinstance(data, pd.DataFrame):
+            raise TypeError(
+                f"data must be a pandas DataFrame of the new rows; got {type(data).__name__}."
+            )
+        check_unique_names(data.columns, "data")
+        absent = sorted(used - {c for c in data.columns if isinstance(c, str)})
+        if absent:
+            raise ValueError(
+                f"data lacks the column(s) {absent} that formula {self.formula!r} uses; "
+                f"available columns: {', '.join(repr(str(c)) for c in data.columns) or '(none)'}."
+            )
+        columns = [c for c in data.columns if c in used]
+        return _missing_rows(data, columns, dropna, _index_labels)
+
+
+def _data_variables(spec: object) -> set[str]:
+    """Return the data columns a formulaic model spec reads."""
+    return {str(name) for name in spec.variables_by_source.get("data", ())}
+
+
+def _categorical_levels(spec: object) -> list[tuple[str, list[object]]]:
+    """Return ``(column, training levels)`` of each categorical factor of a formulaic spec.
+
+    The whitelist lets a categorical factor read one column (``g`` or ``C(g)``), so each
+    categorical factor maps to one column; a column coded twice (``C(g) + g:a``) is listed once.
+    """
+    from formulaic.parser.types import Factor
+
+    columns = {
+        str(factor): [str(v) for v in variables if v.source == "data"]
+        for factor, variables in spec.factor_variables.items()
+    }
+    found: dict[str, list[object]] = {}
+    for factor, (kind, state) in spec.encoder_state.items():
+        if kind is Factor.Kind.CATEGORICAL:
+            for column in columns.get(str(factor), []):
+                found.setdefault(column, list(state["categories"]))
+    return list(found.items())
+
+
+def _check_levels(design: FormulaDesign, data: pd.DataFrame) -> None:
+    """Refuse levels of a categorical column that training did not see (formulaic zeroes them)."""
+    for column, levels in design.levels.items():
+        values = data[column]
+        unseen = pd.unique(values[~values.isin(levels)])
+        if len(unseen):
+            raise ValueError(
+                f"column {column!r} has level(s) {[_plain(v) for v in unseen]} not seen when "
+                f"formula {design.formula!r} was fitted (training levels: "
+                f"{[_plain(v) for v in levels]}); a model has no coefficient for an unseen "
+                "level. Drop or recode those rows, or refit the formula on data that has them."
+            )
+
+
+def _plain(value: object) -> object:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _materialize(design: FormulaDesign, spec: object, data: pd.DataFrame) -> pd.DataFrame:
+    """Evaluate a training model spec on new rows, in the restricted context."""
+    from formulaic.errors import FormulaicError
+
+    _check_levels(design, data)
+    try:
+        return spec.get_model_matrix(data, context=formula_context())
+    except (FormulaicError, ValueError, TypeError, NameError) as error:
+        raise ValueError(
+            f"cannot apply formula {design.formula!r} to the new rows: {_first_line(error)}."
+        ) from None
+
+
+def _design(design: FormulaDesign, rhs: pd.DataFrame, dropped: list[object]) -> pd.DataFrame:
+    """Float ``X`` from formulaic's right side: no ``Intercept`` column, attrs recorded."""
+    X = pd.DataFrame(rhs).drop(columns="Intercept" if design.intercept else []).astype(float)
+    X.columns = [str(c) for c in X.columns]
+    X.attrs.update(
+        intercept=design.intercept, formula=design.formula, dropped_rows=dropped, design=design
+    )
+    return X
+
+
 def model_matrices(
-    formula: str, data: pd.DataFrame, dropped: list[object]
+    formula: str | FormulaDesign, data: pd.DataFrame, dropped: list[object]
 ) -> tuple[pd.DataFrame, pd.Series]:
     """Run formulaic on a formula, with only the allowed transforms in its context.
 
@@ -464,8 +659,10 @@ def model_matrices(
 
     Parameters
     ----------
-    formula : str
-        ``"response ~ terms"``.
+    formula : str or FormulaDesign
+        ``"response ~ terms"``, or the design of a formula fitted before
+        (``X.attrs["design"]``): then its training levels, contrasts and ``center`` /
+        ``scale`` statistics are applied to ``data`` (which must hold the response).
     data : pandas.DataFrame
         The variables, without missing values (formulaic runs with ``na_action="raise"``).
     dropped : list
@@ -475,7 +672,8 @@ def model_matrices(
     -------
     X : pandas.DataFrame
         Float model-matrix columns without formulaic's ``Intercept`` column;
-        ``X.attrs["intercept"]`` says whether the formula keeps an intercept.
+        ``X.attrs["intercept"]`` says whether the formula keeps an intercept,
+        ``X.attrs["design"]`` is the `FormulaDesign` that applies the formula to new rows.
     y : pandas.Series
         The float response, named after the left side.
 
@@ -483,32 +681,41 @@ def model_matrices(
     ------
     ValueError
         When formulaic cannot build the formula (``"cannot build formula ..."``), the left side
-        is not one numeric column, or no column is left besides the intercept.
+        is not one numeric column, or no column is left besides the intercept; with a
+        `FormulaDesign`, as `FormulaDesign.transform` raises.
     """
     from formulaic import model_matrix
     from formulaic.errors import FormulaicError
 
+    if isinstance(formula, FormulaDesign):
+        design = formula
+        lhs = _materialize(design, design._specs.lhs, data)
+        X = _design(design, _materialize(design, design._specs.rhs, data), dropped)
+        return X, _response(design.formula, lhs, X.index)
     try:
         matrices = model_matrix(formula, data, context=formula_context(), na_action="raise")
     except (FormulaicError, ValueError, TypeError, NameError) as error:
         raise ValueError(f"cannot build formula {formula!r}: {_first_line(error)}.") from None
     lhs, rhs = matrices.lhs, matrices.rhs
+    y = _response(formula, lhs, rhs.index)
+    intercept = any(str(term) == "1" for term in rhs.model_spec.terms)
+    columns = [str(c) for c in rhs.columns if not (intercept and c == "Intercept")]
+    if not columns:
+        raise ValueError(
+            f"formula {formula!r} has no terms besides the intercept; add features, "
+            "e.g. 'y ~ a + b' (the models add the intercept themselves)."
+        )
+    return _design(FormulaDesign(formula, matrices.model_spec, columns), rhs, dropped), y
+
+
+def _response(formula: str, lhs: pd.DataFrame, index: pd.Index) -> pd.Series:
+    """Return the float response from formulaic's left side; refuse a non-numeric or wide one."""
     if lhs.shape[1] != 1 or not all(is_numeric(lhs[c]) for c in lhs.columns):
         raise ValueError(
             f"the left side of {formula!r} must give one numeric column; got columns "
             f"{[str(c) for c in lhs.columns]}. Encode the response as numbers first."
         )
-    intercept = any(str(term) == "1" for term in rhs.model_spec.terms)
-    X = pd.DataFrame(rhs).drop(columns="Intercept" if intercept else []).astype(float)
-    if X.shape[1] == 0:
-        raise ValueError(
-            f"formula {formula!r} has no terms besides the intercept; add features, "
-            "e.g. 'y ~ a + b' (the models add the intercept themselves)."
-        )
-    X.columns = [str(c) for c in X.columns]
-    X.attrs.update(intercept=intercept, formula=formula, dropped_rows=dropped)
-    y = pd.Series(np.asarray(lhs.iloc[:, 0], dtype=float), index=X.index, name=str(lhs.columns[0]))
-    return X, y
+    return pd.Series(np.asarray(lhs.iloc[:, 0], dtype=float), index=index, name=str(lhs.columns[0]))
 
 
 def _first_line(error: BaseException) -> str:
