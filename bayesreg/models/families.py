@@ -15,6 +15,9 @@ from typing import Any, NamedTuple
 import jax.numpy as jnp
 import numpyro
 import numpyro.distributions as dist
+from jax.scipy.special import gammaln
+from numpyro.distributions import constraints
+from numpyro.distributions.util import validate_sample
 
 from .._trace import is_concrete
 from .._types import Array
@@ -79,14 +82,44 @@ def _bernoulli(eta: Array, noise: Any) -> dist.Distribution:
     return dist.Bernoulli(logits=eta)
 
 
-def _check_counts(y: Any) -> None:
-    counts = jnp.asarray(y)
-    if not bool(jnp.all((counts >= 0) & (counts == jnp.round(counts)))):
-        raise ValueError("y must hold non-negative integer counts for the Poisson model.")
+def _check_poisson_response(y: Any) -> None:
+    values = jnp.asarray(y)
+    bad = ~(jnp.isfinite(values) & (values >= 0))
+    if bool(jnp.any(bad)):
+        first = int(jnp.argmax(bad))
+        raise ValueError(
+            "y must hold finite non-negative values for the Poisson model (counts, or rates and "
+            "frequencies, as scikit-learn's PoissonRegressor accepts); got "
+            f"y[{first}] = {float(values[first])!r} ({int(jnp.sum(bad))} such value(s)). Drop "
+            "or correct those rows; a response that can be negative needs the linear model."
+        )
+
+
+class _RealPoisson(dist.Poisson):
+    r"""``Poisson(exp(log_rate))`` whose log density extends to every real ``y >= 0``.
+
+    ``log p(y) = y·log_rate - exp(log_rate) - lgamma(y + 1)``: the Poisson log mass on counts
+    and, on non-integer ``y`` (rates, frequencies), a quasi-log-likelihood equal to minus
+    scikit-learn's half Poisson deviance up to terms free of the rate, so the MAP is
+    ``PoissonRegressor``'s. It is computed from ``log_rate`` itself, so no ``log(exp(eta))``
+    underflows. Draws are integer counts, as from `numpyro.distributions.Poisson`.
+    """
+
+    support = constraints.nonnegative
+    pytree_data_fields = ("log_rate",)
+
+    def __init__(self, log_rate: Array, *, validate_args: bool | None = None) -> None:
+        self.log_rate = log_rate
+        super().__init__(jnp.exp(log_rate), validate_args=validate_args)
+
+    @validate_sample
+    def log_prob(self, value: Array) -> Array:
+        value = jnp.asarray(value, jnp.result_type(float))
+        return value * self.log_rate - self.rate - gammaln(value + 1.0)
 
 
 def _poisson(eta: Array, noise: Any) -> dist.Distribution:
-    return dist.Poisson(jnp.exp(eta))
+    return _RealPoisson(eta)
 
 
 #: ``y ~ Normal(eta, sigma)``; ``sigma`` a known number or a prior (site ``"sigma"``).
@@ -102,5 +135,8 @@ BERNOULLI_LIKELIHOOD = Family(
     name="bernoulli", distribution=_bernoulli, check_response=_check_labels
 )
 
-#: ``y ~ Poisson(exp(eta))``, ``y`` non-negative counts.
-POISSON_LIKELIHOOD = Family(name="poisson", distribution=_poisson, check_response=_check_counts)
+#: ``y ~ Poisson(exp(eta))``, ``y`` non-negative counts, or any real ``y >= 0`` (a
+#: quasi-likelihood, as scikit-learn's ``PoissonRegressor``).
+POISSON_LIKELIHOOD = Family(
+    name="poisson", distribution=_poisson, check_response=_check_poisson_response
+)

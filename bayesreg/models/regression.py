@@ -157,8 +157,14 @@ def poisson(
 
     The negative log posterior is ``sum (exp(eta) - y·eta) - sum log prior(coef)`` up to a
     constant, i.e. ``n`` times scikit-learn's ``(1/(2n))·sum deviance``; a Normal(0, tau) prior is
-    ``PoissonRegressor(alpha=1/(n tau²))``. ``y`` holds non-negative counts.
-    Parameters as in `linear`.
+    ``PoissonRegressor(alpha=1/(n tau²))``. Parameters as in `linear`.
+
+    ``y`` holds non-negative counts or, as ``PoissonRegressor`` accepts, any non-negative real
+    values (rates, frequencies); negative, NaN or infinite values are refused. Each observation's
+    log-likelihood is ``y·eta - exp(eta) - lgamma(y + 1)``, the Poisson log mass on counts. On
+    non-integer ``y`` it is a quasi-log-likelihood: the MAP is still exactly
+    ``PoissonRegressor``'s, and the posterior is a quasi-likelihood posterior (it treats each
+    value as a count, variance equal to the mean). Predictive draws of ``y`` are integer counts.
     """
     glm_model(
         POISSON_LIKELIHOOD,

@@ -27,11 +27,13 @@ class BayesianPoissonRegression(RegressorMixin, BayesianGLM):
       the L1 part, i.e. glmnet ``family="poisson", lambda=a, alpha=r, standardize=FALSE``
       (`bayesreg.penalty.glmnet_prior_scales`).
 
-    ``y`` holds non-negative integer counts (the Poisson likelihood is a probability mass
-    function; unlike ``PoissonRegressor``, non-integer targets are refused). This is also why the
-    scikit-learn estimator checks that fit regressors on continuous targets
-    (``check_regressors_train``, ``check_fit_idempotent``, ``check_n_features_in`` and four more)
-    are expected failures for this estimator; they pass on integer targets.
+    ``y`` holds non-negative counts or, as ``PoissonRegressor`` accepts, any non-negative real
+    values (rates, frequencies). The log-likelihood of each observation is
+    ``y·eta - exp(eta) - lgamma(y + 1)``: the Poisson log mass on counts, and on non-integer
+    ``y`` a quasi-log-likelihood whose MAP is still exactly ``PoissonRegressor``'s (the ``y``
+    terms do not depend on the weights). For such ``y`` the posterior of `sample_posterior` is a
+    quasi-likelihood posterior: it treats each rate as a count (variance equal to the mean), so
+    its width is only as right as that assumption. Negative, NaN or infinite ``y`` is refused.
 
     Parameters
     ----------
@@ -131,7 +133,7 @@ class BayesianPoissonRegression(RegressorMixin, BayesianGLM):
         X : array-like or DataFrame of shape (n_samples, n_features)
             Design matrix (without an intercept column).
         y : array-like of shape (n_samples,)
-            Non-negative integer counts.
+            Non-negative counts, or non-negative rates or frequencies (a quasi-likelihood).
 
         Returns
         -------
@@ -140,10 +142,12 @@ class BayesianPoissonRegression(RegressorMixin, BayesianGLM):
         """
         check_unique_names(getattr(X, "columns", ()), "X")
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
-        if np.any(y < 0) or np.any(y != np.round(y)):
+        if np.any(y < 0):
             raise ValueError(
-                "y must hold non-negative integer counts for Poisson regression; got values "
-                f"such as {y[(y < 0) | (y != np.round(y))][:3].tolist()}."
+                "y must be non-negative for Poisson regression (counts, or rates and "
+                f"frequencies); got {int(np.sum(y < 0))} negative value(s), such as "
+                f"{y[y < 0][:3].tolist()}. Drop or correct those rows; a response that can be "
+                "negative needs BayesianLinearRegression."
             )
         self._fit_map(X, y)
         return self

@@ -9,7 +9,7 @@ import numpyro
 import numpyro.distributions as dist
 import pytest
 from numpyro.infer import Predictive
-from scipy import integrate, stats
+from scipy import integrate, special, stats
 
 from bayesreg.models import (
     ElasticNetPrior,
@@ -131,14 +131,55 @@ def test_model_input_errors():
         trace_of(linear, X, np.zeros(4), prior=laplace(1.0), feature_names=["a"])
     with pytest.raises(ValueError, match="only 0/1 labels"):
         trace_of(logistic, X, np.array([0, 1, 2, 1]), prior=laplace(1.0))
-    with pytest.raises(ValueError, match="non-negative integer counts"):
-        trace_of(poisson, X, np.array([0, 1.5, 2, 1]), prior=laplace(1.0))
+    with pytest.raises(ValueError, match=r"finite non-negative values .* y\[2\] = -1.0"):
+        trace_of(poisson, X, np.array([0, 1.5, -1.0, 1]), prior=laplace(1.0))
     with pytest.raises(TypeError, match="intercept must be True"):
         trace_of(linear, X, np.zeros(4), prior=laplace(1.0), intercept="yes")
     with pytest.raises(ValueError, match="batch shape"):
         trace_of(linear, X, np.zeros(4), prior=dist.Laplace(jnp.zeros(3), 1.0))
     with pytest.raises(ValueError, match="l2_scale must be a positive"):
         elastic_net(1.0, 0.0)
+
+
+def poisson_y_site(X, y):
+    params = {"coef": jnp.array([0.4, -0.7]), "intercept": jnp.array(0.2)}
+    fixed = numpyro.handlers.substitute(numpyro.handlers.seed(poisson, 0), data=params)
+    return numpyro.handlers.trace(fixed).get_trace(X, y, prior=laplace(1.0))["y"]
+
+
+def test_poisson_log_likelihood_on_counts_and_rates():
+    """Counts: scipy's Poisson log mass; rates: y·eta - exp(eta) - lgamma(y + 1), as sklearn."""
+    X = np.random.default_rng(3).normal(size=(5, 2))
+    eta = X @ np.array([0.4, -0.7]) + 0.2
+    counts = np.array([0.0, 1.0, 4.0, 2.0, 7.0])
+    rates = np.array([0.0, 0.25, 3.5, 1.75, 10.125])
+    for y, expected in [
+        (counts, stats.poisson(np.exp(eta)).logpmf(counts)),
+        (rates, rates * eta - np.exp(eta) - special.gammaln(rates + 1.0)),
+    ]:
+        site = poisson_y_site(X, y)
+        np.testing.assert_allclose(site["fn"].log_prob(site["value"]), expected, rtol=1e-12)
+        # under NumPyro's argument validation too (a count-only support would give -inf)
+        with numpyro.validation_enabled():
+            site = poisson_y_site(X, y)
+            np.testing.assert_allclose(site["fn"].log_prob(site["value"]), expected, rtol=1e-12)
+
+
+def test_poisson_predictive_draws_are_counts():
+    X = np.random.default_rng(4).normal(size=(6, 2))
+    predictive = Predictive(poisson, num_samples=50)
+    draws = predictive(jax.random.PRNGKey(0), X, prior=laplace(1.0), intercept=False)
+    assert draws["y"].shape == (50, 6)
+    assert jnp.issubdtype(draws["y"].dtype, jnp.integer)
+    assert bool(jnp.all(draws["y"] >= 0))
+
+
+@pytest.mark.parametrize("bad", [-0.5, np.nan, np.inf])
+def test_poisson_refuses_negative_and_non_finite_y(bad):
+    X = np.random.default_rng(5).normal(size=(4, 2))
+    y = np.array([1.0, 0.5, bad, 2.0])
+    with pytest.raises(ValueError, match=rf"y\[2\] = {bad!r} \(1 such value\(s\)\)"):
+        trace_of(poisson, X, y, prior=laplace(1.0))
 
 
 def test_constant_column_under_flat_intercept_warns():

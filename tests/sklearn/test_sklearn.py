@@ -13,7 +13,7 @@ from sklearn.linear_model import ElasticNet, Lasso, LogisticRegression, PoissonR
 from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils.estimator_checks import estimator_checks_generator, parametrize_with_checks
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from bayesreg.sklearn import (
     BayesianLinearRegression,
@@ -26,36 +26,6 @@ needs_sampler = pytest.mark.skipif(
     not HAS_SAMPLER, reason="bayesreg.sample (sample_posterior) is not in this checkout yet"
 )
 
-# The Poisson likelihood is a probability mass function over counts: bayesreg.models.poisson
-# refuses non-integer y, while these checks fit regressors on continuous positive targets
-# (PoissonRegressor accepts any y >= 0, its deviance being defined there). They are the only
-# checks that fail (9 runs of these 7 checks: check_regressors_train runs three times), they fail
-# for this reason alone (test_poisson_passes_the_same_checks_on_counts runs them on rounded
-# targets), and the xfail is strict: a check that starts to pass fails the suite.
-_CONTINUOUS_Y = (
-    "fits on continuous positive y; the Poisson model needs integer counts "
-    "(bayesreg.models.poisson refuses non-integer y)"
-)
-POISSON_CONTINUOUS_Y_CHECKS = {
-    name: _CONTINUOUS_Y
-    for name in (
-        "check_n_features_in",
-        "check_n_features_in_after_fitting",
-        "check_fit_check_is_fitted",
-        "check_fit_idempotent",
-        "check_regressors_train",
-        "check_regressor_data_not_an_array",
-        "check_regressors_no_decision_function",
-    )
-}
-
-
-def expected_failed_checks(estimator):
-    if isinstance(estimator, BayesianPoissonRegression):
-        return POISSON_CONTINUOUS_Y_CHECKS
-    return {}
-
-
 # ---------------------------------------------------------------------------------------------
 # the scikit-learn estimator contract
 
@@ -66,38 +36,10 @@ def expected_failed_checks(estimator):
         BayesianLinearRegression(prior="laplace", alpha=0.1),
         BayesianLogisticRegression(),
         BayesianPoissonRegression(),
-    ],
-    expected_failed_checks=expected_failed_checks,
-    xfail_strict=True,
+    ]
 )
 def test_sklearn_estimator_checks(estimator, check):
-    check(estimator)
-
-
-class CountsPoissonRegression(BayesianPoissonRegression):
-    """The Poisson estimator fitted on the checks' continuous targets rounded to counts."""
-
-    def fit(self, X, y):
-        return super().fit(X, np.round(np.asarray(y, dtype=float)))
-
-
-def _poisson_checks_on_counts():
-    checks = estimator_checks_generator(CountsPoissonRegression())
-    selected = [
-        pytest.param(estimator, check, id=f"{_check_name(check)}-{k}")
-        for k, (estimator, check) in enumerate(checks)
-        if _check_name(check) in POISSON_CONTINUOUS_Y_CHECKS
-    ]
-    assert len(selected) == 9
-    return selected
-
-
-def _check_name(check):
-    return getattr(check, "func", check).__name__
-
-
-@pytest.mark.parametrize(("estimator", "check"), _poisson_checks_on_counts())
-def test_poisson_passes_the_same_checks_on_counts(estimator, check):
+    """Every check passes, with no expected failures (the Poisson one on real y >= 0 too)."""
     check(estimator)
 
 
@@ -179,6 +121,20 @@ def test_poisson_matches_sklearn(diabetes):
     ours = BayesianPoissonRegression(alpha=1e-3).fit(X, y)
     theirs = PoissonRegressor(alpha=1e-3, solver="newton-cholesky", tol=1e-12, max_iter=1000)
     theirs.fit(X, y)
+    assert_same_fit(ours, theirs)
+    np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-6)
+
+
+def test_poisson_on_rates_matches_sklearn(rng):
+    """Non-integer y >= 0 (rates): the MAP is PoissonRegressor's, whose deviance allows them."""
+    X = rng.normal(size=(80, 4))
+    exposure = rng.integers(1, 6, size=80)
+    y = rng.poisson(exposure * np.exp(0.3 + X @ np.array([0.5, -0.4, 0.0, 0.2]))) / exposure
+    assert np.any(y != np.round(y))
+    ours = BayesianPoissonRegression(alpha=0.01).fit(X, y)
+    theirs = PoissonRegressor(alpha=0.01, solver="newton-cholesky", tol=1e-12, max_iter=1000)
+    theirs.fit(X, y)
+    assert ours.map_.converged
     assert_same_fit(ours, theirs)
     np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-6)
 
@@ -321,8 +277,13 @@ def test_bad_targets(rng):
         BayesianLogisticRegression().fit(X, np.arange(20) % 3)
     with pytest.raises(ValueError, match="only one class"):
         BayesianLogisticRegression().fit(X, np.ones(20))
-    with pytest.raises(ValueError, match="non-negative integer counts"):
-        BayesianPoissonRegression().fit(X, np.full(20, 1.5))
+    negative = np.where(np.arange(20) == 3, -0.5, 1.5)
+    with pytest.raises(
+        ValueError, match=r"y must be non-negative .* 1 negative value\(s\), such as \[-0.5\]"
+    ):
+        BayesianPoissonRegression().fit(X, negative)
+    with pytest.raises(ValueError, match="Input y contains NaN"):
+        BayesianPoissonRegression().fit(X, np.where(np.arange(20) == 3, np.nan, 1.5))
 
 
 @pytest.mark.parametrize(
