@@ -33,6 +33,7 @@ from .options import (
     refuse,
     require,
 )
+from .output import add_output_options, write_json
 
 __all__ = ["add_parser", "dest", "run"]
 
@@ -92,6 +93,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     )
     convert.add_argument("--scale", type=positive_float, help="tau (gaussian) or b (laplace)")
     convert.add_argument("--l2-scale", type=positive_float, help="tau of the elastic_net prior")
+    add_output_options(convert, quiet=False)
     convert.set_defaults(run=run)
     return convert
 
@@ -99,25 +101,28 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Run ``bayesreg convert``; print the conversion and return 0 (`UsageError` on bad input)."""
     name = args.source or args.target
+    what = f"converting {'from' if args.source else 'to'} {name}"
     convention = penalty.CONVENTIONS[name]
     dests = [dest(param) for param in convention.params]
     others = {dest(p) for c in penalty.CONVENTIONS.values() for p in c.params} - set(dests)
     refuse(args, sorted(others), f"{name} (its parameters: {', '.join(map(flag, dests))})")
     if convention.needs_n:
-        require(args, ["n"], f"{name} (the number of rows)")
+        require(args, ["n"], what, "the number of rows")
     else:
-        refuse(args, ["n"], name)
+        refuse(args, ["n"], f"{name} (its penalty does not depend on the number of rows)")
     if convention.sigma == "required":
-        require(args, ["sigma"], f"{name} (the Gaussian noise sd)")
+        require(args, ["sigma"], what, "the Gaussian noise sd")
     elif convention.sigma == "none":
         refuse(args, ["sigma"], f"{name} (no noise sd in its likelihood)")
     if args.source:
-        return _from_penalty(args, convention, dests)
-    return _to_penalty(args, convention, dests)
+        return _from_penalty(args, convention, dests, what)
+    return _to_penalty(args, convention, dests, what)
 
 
-def _from_penalty(args: argparse.Namespace, convention: Convention, dests: list[str]) -> int:
-    require(args, dests, f"--from {convention.name}")
+def _from_penalty(
+    args: argparse.Namespace, convention: Convention, dests: list[str], what: str
+) -> int:
+    require(args, dests, what, "its penalty parameters")
     refuse(args, ["prior", *SCALE_OPTIONS], "--from (they are what it prints)")
     values = {param: getattr(args, d) for param, d in zip(convention.params, dests, strict=True)}
     try:
@@ -129,30 +134,39 @@ def _from_penalty(args: argparse.Namespace, convention: Convention, dests: list[
     parts = PenaltyParts(b, tau)
     shown = ", ".join(f"{param}={value:g}" for param, value in values.items())
     context = _context(convention, args.n, args.sigma)
-    print(f"{convention.label}({shown}){' with ' + context if context else ''} is the MAP of "
-          f"{prior_words(kind, parts, number_text)}")  # fmt: skip
+    sentence = (
+        f"{convention.label}({shown}){' with ' + context if context else ''} is the MAP of "
+        f"{prior_words(kind, parts, number_text)}"
+    )
+    options = prior_options(kind, parts, number_text)
+    if getattr(args, "json", False):
+        write_json(args, _document(args, convention, kind.name, parts, values, sentence, options))
+        return 0
+    print(sentence)
     print(f"b = {number_text(b)}")
     print(f"tau = {number_text(tau)}")
-    print(f"bayesreg fit options: {prior_options(kind, parts, number_text)}")
+    print(f"bayesreg fit options: {options}")
     return 0
 
 
-def _to_penalty(args: argparse.Namespace, convention: Convention, dests: list[str]) -> int:
+def _to_penalty(
+    args: argparse.Namespace, convention: Convention, dests: list[str], what: str
+) -> int:
     name = convention.name
     refuse(args, dests, "--to (they are what it prints)")
     if args.prior is None and len(convention.priors) > 1:
         choices = [prior for prior in priors.names() if prior in convention.priors]
-        raise UsageError(f"--to {name} needs --prior ({', '.join(choices)})")
+        raise UsageError(f"{what} needs the prior: give --prior NAME, one of {', '.join(choices)}")
     prior = args.prior or convention.priors[0]
     if prior not in convention.priors:
         raise UsageError(
             f"--to {name} corresponds to the prior(s) {', '.join(convention.priors)}, "
             f"not {prior}; choose one of those with --prior"
         )
-    require(args, ["scale"], f"--to {name} (the prior scale)")
     kind = priors.get(prior)
+    require(args, ["scale"], what, f"the prior's {kind.scale_labels[kind.parts[0]]}")
     if len(kind.parts) > 1:
-        require(args, ["l2_scale"], f"--prior {prior} (the {kind.scale_labels[kind.parts[1]]})")
+        require(args, ["l2_scale"], f"--prior {prior}", f"the {kind.scale_labels[kind.parts[1]]}")
     else:
         refuse(args, ["l2_scale"], f"--prior {prior} (only {two_scale_priors()} has two scales)")
     parts = parts_of(kind, [getattr(args, option) for option in SCALE_OPTIONS[: len(kind.parts)]])
@@ -164,11 +178,42 @@ def _to_penalty(args: argparse.Namespace, convention: Convention, dests: list[st
     context = _context(convention, args.n, args.sigma)
     words = prior_words(kind, parts, number_text)
     sentence = f"with {context}, {words}" if context else words
-    print(f"{sentence[0].upper()}{sentence[1:]}, has the MAP of")
-    print(penalty_call(convention, params, number_text))
+    sentence = f"{sentence[0].upper()}{sentence[1:]}, has the MAP of"
+    call = penalty_call(convention, params, number_text)
+    if getattr(args, "json", False):
+        options = prior_options(kind, parts, number_text)
+        document = _document(args, convention, kind.name, parts, params, f"{sentence} {call}",
+                             options)  # fmt: skip
+        write_json(args, {**document, "call": call})
+        return 0
+    print(sentence)
+    print(call)
     for key, value in params.items():
         print(f"{key} = {number_text(value)}")
     return 0
+
+
+def _document(
+    args: argparse.Namespace,
+    convention: Convention,
+    prior: str,
+    parts: PenaltyParts,
+    params: dict[str, float],
+    sentence: str,
+    options: str,
+) -> dict[str, Any]:
+    """Return the ``--json`` document of either direction: penalty, prior, what was given."""
+    return {
+        "command": "convert",
+        "direction": "from" if args.source else "to",
+        "convention": convention.name,
+        "penalty": params,
+        "prior": {"name": prior, "b": float(parts.l1_scale), "tau": float(parts.l2_scale)},
+        "n": args.n,
+        "sigma": args.sigma,
+        "fit_options": options,
+        "text": sentence,
+    }
 
 
 def _sigma(args: argparse.Namespace) -> float:

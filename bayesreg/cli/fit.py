@@ -35,6 +35,7 @@ from .options import (
     positive_float,
     scale_value,
 )
+from .output import Stages, add_output_options, records, show_progress, write_json
 from .scale import ScaleChoice, check_scale_options, choose_scale, posterior_median_prior
 
 __all__ = ["LIKELIHOODS", "add_parser", "equivalent_penalty", "map_table", "run"]
@@ -125,6 +126,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         "--dropna", action="store_true", help="drop rows with missing values (default: refuse)"
     )
     fit.add_argument("--out", help="report folder (omit to print only)")
+    add_output_options(fit)
     fit.set_defaults(run=run)
     return fit
 
@@ -246,7 +248,8 @@ def run(args: argparse.Namespace) -> int:
     likelihood = args.likelihood
     if likelihood != "linear" and (args.sigma is not None or args.sigma_prior is not None):
         raise UsageError(
-            f"--sigma and --sigma-prior apply only to --likelihood linear, not {likelihood}"
+            f"--sigma and --sigma-prior apply only to --likelihood linear, not {likelihood}; "
+            "leave them out"
         )
     check_scale_options(args, likelihood)
     method = args.scale if isinstance(args.scale, str) else None
@@ -272,6 +275,10 @@ def run(args: argparse.Namespace) -> int:
     if likelihood == "linear" and not (method == "evidence" and args.sigma is None):
         kwargs["sigma"], sigma_known, sigma_text = _noise(args, X_np, y_np, intercept)
 
+    def show(line: str = "") -> None:  # the text output; --json writes one document instead
+        if not args.json:
+            print(line)
+
     header = [
         f"data: {args.data}, n = {n}, p = {p}, target {y.name!r}"
         + (f", formula {args.formula!r}" if args.formula else "")
@@ -280,26 +287,33 @@ def run(args: argparse.Namespace) -> int:
         shown = ", ".join(map(str, dropped[:5])) + (", ..." if len(dropped) > 5 else "")
         header.append(f"dropped {len(dropped)} row(s) with missing values (CSV lines {shown})")
     for line in header:
-        print(line)
+        show(line)
 
     from .. import sample
     from ..compare import compare, compare_summary
     from ..map import map_estimate
 
+    progress = show_progress(args)
+    stage = Stages("bayesreg fit", progress)
+
     def draw(model_kwargs: dict[str, Any]) -> Any:
-        return sample.sample_posterior(
-            model, X_np, y_np, num_chains=args.chains, num_warmup=args.warmup,
-            num_samples=args.samples, seed=args.seed, progress_bar=False,
-            log_likelihood="auto" if args.log_likelihood is None else args.log_likelihood,
-            **model_kwargs,
-        )  # fmt: skip
+        what = f"sampling the posterior, {args.chains} chain(s) x {args.samples} draws"
+        with stage(what, bar=True):
+            return sample.sample_posterior(
+                model, X_np, y_np, num_chains=args.chains, num_warmup=args.warmup,
+                num_samples=args.samples, seed=args.seed, progress_bar=progress,
+                log_likelihood="auto" if args.log_likelihood is None else args.log_likelihood,
+                **model_kwargs,
+            )  # fmt: skip
 
     choice: ScaleChoice | None = None
     post = table = None
+    choice_penalty = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         if method is not None:
-            choice = choose_scale(args, model, X_np, y_np, kwargs, sigma_known, likelihood)
+            with stage(f"choosing the prior scale by --scale {method}"):
+                choice = choose_scale(args, model, X_np, y_np, kwargs, sigma_known, likelihood)
             if choice.sample_prior is not None:  # the hyperprior: its posterior gives the scale
                 post = draw({**kwargs, "prior": choice.sample_prior})
                 choice = posterior_median_prior(choice, post)
@@ -314,13 +328,15 @@ def run(args: argparse.Namespace) -> int:
             + (f", {sigma_text}" if sigma_text else ""),
         ]  # fmt: skip
         if choice is not None:
-            equivalent = equivalent_penalty(likelihood, kind, parts, sigma_known, n, intercept)
+            choice_penalty = equivalent_penalty(likelihood, kind, parts, sigma_known, n, intercept)
             lines.append(
-                f"scale: {choice.text}" + (f"; on all rows {equivalent}" if equivalent else "")
+                f"scale: {choice.text}"
+                + (f"; on all rows {choice_penalty}" if choice_penalty else "")
             )
         for line in lines:
-            print(line)
-        fit = map_estimate(model, X_np, y_np, **kwargs)
+            show(line)
+        with stage("MAP"):
+            fit = map_estimate(model, X_np, y_np, **kwargs)
         if args.samples and post is None:
             post = draw(kwargs)
         if post is not None:
@@ -334,28 +350,84 @@ def run(args: argparse.Namespace) -> int:
     equivalent = equivalent_penalty(likelihood, kind, parts, sigma_at_map, n, intercept)
     estimates = map_table(fit, names)
     status = "converged" if fit.converged else "NOT converged"
-    print(f"\nMAP ({status}, optimality {fit.optimality:.1e}, {fit.num_iter} iterations)")
+    show(f"\nMAP ({status}, optimality {fit.optimality:.1e}, {fit.num_iter} iterations)")
     if equivalent:
         at = " at the MAP sigma" if args.sigma_prior is not None else ""
-        print(f"equals {equivalent}{at}")
-    print(_to_text(estimates))
+        show(f"equals {equivalent}{at}")
+    show(_to_text(estimates))
     if post is not None:
         diag = post.diagnostics
-        print(
+        show(
             f"\nMAP vs posterior ({post.method}, {post.num_chains} chain(s) x {post.num_samples} "
             f"draws, {post.num_divergent} divergences, max R-hat {diag['r_hat'].max():.3f}, "
             f"min bulk ESS {diag['ess_bulk'].min():.0f})"
         )
-        print(_to_text(table))
-        print(compare_summary(table))
+        show(_to_text(table))
+        show(compare_summary(table))
     for note in notes:
         print(f"bayesreg fit: warning: {note}", file=sys.stderr)
 
+    path = None
     if args.out is not None:
         path = _write_fit_report(Path(args.out), args, lines, estimates, fit, post, table,
                                  equivalent, notes)  # fmt: skip
-        print(f"\nreport written to {path}")
+        show(f"\nreport written to {path}")
+    if args.json:
+        write_json(args, {
+            "command": "fit",
+            "argv": args.argv,
+            "data": {"path": args.data, "n": n, "p": p, "target": str(y.name),
+                     "formula": args.formula, "dropped_csv_lines": list(dropped)},
+            "model": {
+                "likelihood": likelihood, "prior": kind.name, "prior_text": prior_text(kind, parts),
+                "b": float(parts.l1_scale), "tau": float(parts.l2_scale), "intercept": intercept,
+                "sigma": sigma_known,
+                "sigma_prior": None if args.sigma_prior is None else str(args.sigma_prior),
+                "noise": sigma_text or None,
+            },
+            "scale": _scale_document(choice, choice_penalty),
+            "map": {
+                "converged": bool(fit.converged), "optimality": float(fit.optimality),
+                "num_iter": int(fit.num_iter), "equivalent_penalty": equivalent,
+                "penalty_at_map_sigma": equivalent is not None and args.sigma_prior is not None,
+                "table": records(estimates),
+            },
+            "posterior": None if post is None else _posterior_document(post, table),
+            "warnings": notes,
+            "report": None if path is None else str(path),
+        })  # fmt: skip
     return 0
+
+
+def _scale_document(choice: ScaleChoice | None, on_all_rows: str | None) -> dict | None:
+    """Return the ``--json`` section of ``--scale METHOD``: the choice, its numbers, the path."""
+    if choice is None:
+        return None
+    return {
+        "method": choice.method,
+        "text": choice.text,
+        **choice.values,
+        "equivalent_penalty": on_all_rows,
+        "path": None if choice.path is None else records(choice.path),
+    }
+
+
+def _posterior_document(post: Any, table: Any) -> dict[str, Any]:
+    """Return the ``--json`` section of the posterior: the run, the compare and diagnostics."""
+    from ..compare import compare_summary
+
+    diag = post.diagnostics
+    return {
+        "method": post.method,
+        "num_chains": int(post.num_chains),
+        "num_samples": int(post.num_samples),
+        "num_divergent": int(post.num_divergent),
+        "max_r_hat": float(diag["r_hat"].max()),
+        "min_ess_bulk": float(diag["ess_bulk"].min()),
+        "summary": compare_summary(table),
+        "compare": records(table, "weight"),
+        "diagnostics": records(diag, "weight"),
+    }
 
 
 def _warning_lines(caught: list[warnings.WarningMessage]) -> list[str]:

@@ -1,5 +1,8 @@
 """The ``bayesreg`` parser and dispatch: each command adds its own options and runs itself.
 
+With ``--json`` a command writes one JSON document on stdout and nothing else: whatever else is
+printed while it runs (by the command or a library) goes to stderr (`bayesreg.cli.output`).
+
 Exit codes: 0 success; 2 usage error — bad options, a missing file or column, non-numeric or
 missing data, a bad prior spec — with one line on stderr saying what to fix; 1 failure while
 fitting (one line on stderr).
@@ -8,6 +11,7 @@ fitting (one line on stderr).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import sys
 from collections.abc import Sequence
@@ -62,6 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exit_:  # --help (0) or a usage error already printed (2)
         return int(exit_.code or 0)
     args.argv = argv
+    args.stdout = sys.stdout  # where --json writes its document (output.write_json)
     prog = f"bayesreg {args.command}"
     if getattr(args, "sigma", None) is not None and not (
         math.isfinite(args.sigma) and args.sigma > 0
@@ -69,8 +74,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return usage(prog, f"--sigma must be positive; got {args.sigma}")
     if getattr(args, "autodelta_steps", 0) < 0:
         return usage(prog, f"--autodelta-steps must be >= 0; got {args.autodelta_steps}")
+    # with --json, stdout holds the document alone: any other print goes to stderr
+    into_stderr = (
+        contextlib.redirect_stdout(sys.stderr)
+        if getattr(args, "json", False)
+        else contextlib.nullcontext()
+    )
     try:
-        return args.run(args)
+        with into_stderr:
+            return args.run(args)
     except UsageError as error:
         return usage(prog, str(error))
     except Exception as error:  # a failure while fitting: one line, exit 1

@@ -22,6 +22,7 @@ __all__ = [
     "UsageError",
     "count",
     "flag",
+    "metavar",
     "normalized_name",
     "number_text",
     "parse_sigma_prior",
@@ -191,16 +192,29 @@ def flag(dest: str) -> str:
     return "--" + dest.rstrip("_").replace("_", "-")
 
 
-def require(args: argparse.Namespace, dests: Sequence[str], why: str) -> None:
-    """Raise `UsageError` ``WHY needs --A and --B`` for the options of ``dests`` not given."""
-    missing = [flag(d) for d in dests if getattr(args, d) is None]
+def metavar(dest: str) -> str:
+    """Return the placeholder of an option's value: ``n`` -> ``N``, ``lambda_`` -> ``LAMBDA``."""
+    return dest.rstrip("_").upper()
+
+
+def require(args: argparse.Namespace, dests: Sequence[str], what: str, needs: str) -> None:
+    """Raise `UsageError` ``WHAT needs NEEDS: give --A A and --B B`` for the options not given.
+
+    Examples
+    --------
+    >>> require(argparse.Namespace(n=None), ["n"], "converting from lasso", "the number of rows")
+    Traceback (most recent call last):
+    ...
+    bayesreg.cli.options.UsageError: converting from lasso needs the number of rows: give --n N
+    """
+    missing = [f"{flag(d)} {metavar(d)}" for d in dests if getattr(args, d) is None]
     if missing:
-        raise UsageError(f"{why} needs {' and '.join(missing)}")
+        raise UsageError(f"{what} needs {needs}: give {' and '.join(missing)}")
 
 
 def refuse(args: argparse.Namespace, dests: Sequence[str], why: str) -> None:
-    """Raise `UsageError` ``--A does not apply to WHY`` for the options of ``dests`` given."""
+    """Raise `UsageError` ``--A does not apply to WHY; leave it out`` for the options given."""
     given = [flag(d) for d in dests if getattr(args, d) is not None]
     if given:
-        verb = "does" if len(given) == 1 else "do"
-        raise UsageError(f"{' and '.join(given)} {verb} not apply to {why}")
+        verb, it = ("does", "it") if len(given) == 1 else ("do", "them")
+        raise UsageError(f"{' and '.join(given)} {verb} not apply to {why}; leave {it} out")

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from .. import penalty, priors
 from ..priors import PenaltyParts, PriorKind
@@ -59,6 +60,8 @@ class ScaleChoice:
     posterior median, once `posterior_median_prior` has set it); ``sample_prior`` is the
     prior to sample (the hyperprior model) or ``None`` (the fixed prior); ``sigma`` the noise
     sd the method fixed (``evidence`` without ``--sigma``), else ``None``; ``text`` the line.
+    ``values`` holds the numbers of ``text`` by name (what ``--json`` writes); ``path`` the
+    cross-validation grid (``cv`` / ``cv-1se``), one row per point, else ``None``.
     """
 
     method: str
@@ -68,6 +71,8 @@ class ScaleChoice:
     text: str
     sample_prior: Any = None
     sigma: float | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+    path: pd.DataFrame | None = None
 
 
 def check_scale_options(args: argparse.Namespace, likelihood: str) -> None:
@@ -135,7 +140,10 @@ def choose_scale(
         hyper = {part: dist.HalfCauchy(s) for part in kind.parts}
         sites = ", ".join(f"{scale_symbol(kind, part)} ~ HalfCauchy(s)" for part in kind.parts)
         text = f"hyperprior {sites}, s = {how} = {s:.6g}"
-        return ScaleChoice("hyperprior", None, kind, None, text, sample_prior=kind.build(**hyper))
+        return ScaleChoice(
+            "hyperprior", None, kind, None, text, sample_prior=kind.build(**hyper),
+            values={"hyperprior": "HalfCauchy(s)", "s": s, "s_is": how},
+        )  # fmt: skip
     return _cross_validate(args, model, X, y, kwargs, kind, sigma, likelihood)
 
 
@@ -152,19 +160,19 @@ def weight_scale(X: np.ndarray, y: np.ndarray, likelihood: str) -> tuple[float, 
 def posterior_median_prior(choice: ScaleChoice, posterior: Any) -> ScaleChoice:
     """Fix the hyperprior's scales at their posterior medians; say so in the choice's text."""
     random = choice.sample_prior
-    medians, shown = {}, []
+    medians, shown, values = {}, [], dict(choice.values)
     for part in choice.kind.parts:
         draws = np.asarray(posterior.samples[random.names[part]], dtype=float).reshape(-1)
         medians[part] = float(np.median(draws))
         low, high = np.quantile(draws, [0.05, 0.95])
-        shown.append(
-            f"{scale_symbol(choice.kind, part)} = {medians[part]:.6g} (90% interval "
-            f"{low:.4g} to {high:.4g})"
-        )
+        symbol = scale_symbol(choice.kind, part)
+        shown.append(f"{symbol} = {medians[part]:.6g} (90% interval {low:.4g} to {high:.4g})")
+        values[f"{symbol}_median"] = medians[part]
+        values[f"{symbol}_interval_90"] = [float(low), float(high)]
     prior = choice.kind.build(**{part: np.asarray(v) for part, v in medians.items()})
     parts = parts_of(choice.kind, [medians[part] for part in choice.kind.parts])
     text = f"{choice.text}; posterior median {', '.join(shown)}; the MAP below is at the median"
-    return replace(choice, prior=prior, parts=parts, text=text)
+    return replace(choice, prior=prior, parts=parts, text=text, values=values)
 
 
 def _evidence(
@@ -190,7 +198,15 @@ def _evidence(
     )
     prior = kind.build(l2_scale=np.asarray(tau))
     parts = parts_of(kind, [tau])
-    return ScaleChoice("evidence", prior, kind, parts, text, sigma=None if sigma else noise)
+    values = {
+        "tau": tau,
+        "sigma": noise,
+        "sigma_is": how,
+        "log_evidence": result.log_evidence,
+    }
+    return ScaleChoice(
+        "evidence", prior, kind, parts, text, sigma=None if sigma else noise, values=values
+    )
 
 
 def grid_priors(
@@ -281,7 +297,28 @@ def _cross_validate(
         f"{index}): {values}"
     )
     parts = PenaltyParts(chosen.l1_scale, chosen.l2_scale)
-    return ScaleChoice(args.scale, _build(parts), kind, parts, text)
+    symbols = {part: scale_symbol(kind, part) for part in kind.parts}
+    columns: dict[str, Any] = {
+        symbol: [float(getattr(point, part)) for point in grid] for part, symbol in symbols.items()
+    }
+    if row is not None:  # the penalty of each point on all rows, as the output names it
+        on_all_rows = [penalty.penalty_params(row.name, point, sigma=noise, n=n) for point in grid]
+        for key in on_all_rows[0]:
+            columns[key] = [float(params[key]) for params in on_all_rows]
+    columns["mean_loss"] = np.asarray(result.mean, dtype=float)
+    columns["se"] = np.asarray(result.se, dtype=float)
+    path = pd.DataFrame(columns, index=pd.RangeIndex(size, name="point"))
+    values = {
+        **{symbol: float(getattr(chosen, part)) for part, symbol in symbols.items()},
+        "point": index,
+        "rule": rule,
+        "folds": len(pairs),
+        "grid": size,
+        "loss": result.scoring,
+        "mean_loss": float(result.mean[index]),
+        "se": float(result.se[index]),
+    }
+    return ScaleChoice(args.scale, _build(parts), kind, parts, text, values=values, path=path)
 
 
 def _build(parts: PenaltyParts) -> Any:

@@ -40,7 +40,7 @@ def test_verify_table_agrees_with_scikit_learn():
     assert (table["max_abs_dcoef"] <= 1e-6).all()
     laplace_row = table.iloc[1]
     assert laplace_row["zeros_sklearn"] >= 1
-    assert laplace_row["zeros_autodelta"] == 0  # Adam never lands on the kink
+    assert laplace_row["zeros_numpyro_adam"] == 0  # Adam never lands on the kink
     assert laplace_row["sklearn"].startswith("Lasso(alpha=")
 
 
@@ -273,13 +273,23 @@ def test_convert_round_trip_matches_the_formulas(capsys, name, penalty, prior, c
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--from", "lasso", "--alpha", "0.1", "--sigma", "1"], "rows) needs --n"),
+        (["--from", "lasso", "--alpha", "0.1", "--sigma", "1"],
+         "converting from lasso needs the number of rows: give --n N"),
         (["--from", "lasso", "--alpha", "-1", "--n", "5", "--sigma", "1"], "alpha must be"),
-        (["--from", "ridge", "--C", "1", "--sigma", "1"], "--C does not apply to ridge"),
+        (["--from", "ridge", "--C", "1", "--sigma", "1"],
+         "--C does not apply to ridge (its parameters: --alpha); leave it out"),
+        (["--from", "ridge", "--alpha", "1"],
+         "converting from ridge needs the Gaussian noise sd: give --sigma SIGMA"),
+        (["--from", "elastic_net", "--alpha", "1", "--n", "3", "--sigma", "1"],
+         "converting from elastic_net needs its penalty parameters: give --l1-ratio L1_RATIO"),
         (["--from", "logistic", "--C", "1", "--l1-ratio", "0", "--sigma", "2"], "--sigma does not"),
-        (["--to", "logistic", "--scale", "2"], "--to logistic needs --prior"),
+        (["--to", "logistic", "--scale", "2"],
+         "converting to logistic needs the prior: give --prior NAME, one of gaussian, laplace"),
         (["--to", "ridge", "--prior", "laplace", "--scale", "1", "--sigma", "1"], "not laplace"),
-        (["--to", "lasso", "--n", "5", "--sigma", "1"], "needs --scale"),
+        (["--to", "lasso", "--n", "5", "--sigma", "1"],
+         "converting to lasso needs the prior's Laplace scale b: give --scale SCALE"),
+        (["--to", "elastic_net", "--prior", "elastic_net", "--scale", "1", "--n", "5", "--sigma",
+          "1"], "--prior elastic_net needs the Normal scale tau: give --l2-scale L2_SCALE"),
         (["--from", "lasso", "--to", "ridge"], "not allowed with argument"),
         (["--from", "ols"], "invalid choice: 'ols'"),
     ],
