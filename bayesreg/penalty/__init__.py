@@ -19,6 +19,12 @@ up to a constant, so its minimizer is the MAP:
 
 where a prior without an L1 (L2) term has ``b = inf`` (``tau = inf``).
 
+glmnet's gaussian family divides ``y`` by its sd before fitting, which rescales the L2 part of
+its penalty: for a ``y`` given to glmnet unstandardized (the usual ``glmnet(x, y)``), pass
+``y_sd=glmnet_y_sd(y)`` to `glmnet_params` / `glmnet_prior_scales` (and to `penalty_params` /
+`prior_parts` for ``"glmnet"``); the default ``y_sd=1`` is for a standardized ``y`` and for the
+binomial and poisson families.
+
 All functions take Python floats or NumPy arrays (broadcast together) and return a Python float
 when every input is a scalar, a NumPy array otherwise. Bad inputs raise ``ValueError`` naming the
 argument, the bad value and what is allowed.
@@ -34,7 +40,7 @@ from .gaussian import (
     ridge_prior_scale,
 )
 from .glm import logistic_params, logistic_prior_scales, poisson_alpha, poisson_prior_scale
-from .glmnet import glmnet_params, glmnet_prior_scales, glmnet_standardized_scales
+from .glmnet import glmnet_params, glmnet_prior_scales, glmnet_standardized_scales, glmnet_y_sd
 from .table import (
     CONVENTIONS,
     Convention,
@@ -55,6 +61,7 @@ __all__ = [
     "glmnet_params",
     "glmnet_prior_scales",
     "glmnet_standardized_scales",
+    "glmnet_y_sd",
     "lasso_alpha",
     "lasso_prior_scale",
     "logistic_params",

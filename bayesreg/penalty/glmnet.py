@@ -1,4 +1,11 @@
-r"""glmnet's ``(lambda, alpha)`` <-> prior scales, and the scales ``standardize=TRUE`` implies."""
+r"""glmnet's ``(lambda, alpha)`` <-> prior scales, and the scales glmnet's standardizations imply.
+
+glmnet standardizes twice behind the user's back, and each changes the prior a ``(lambda, alpha)``
+means: ``standardize=TRUE`` (the default) penalizes the coefficients of the columns scaled to
+unit variance (`glmnet_standardized_scales`), and ``family="gaussian"`` always fits the
+response divided by its sd, which rescales the L2 part of the penalty (the ``y_sd`` argument of
+`glmnet_params` and `glmnet_prior_scales`, computed by `glmnet_y_sd`).
+"""
 
 from __future__ import annotations
 
@@ -16,7 +23,13 @@ from .checks import (
     unit_interval,
 )
 
-__all__ = ["glmnet_params", "glmnet_prior_scales", "glmnet_standardized_scales"]
+__all__ = ["glmnet_params", "glmnet_prior_scales", "glmnet_standardized_scales", "glmnet_y_sd"]
+
+#: What every glmnet conversion's ``y_sd`` means, for its error message.
+_Y_SD_MEANING = (
+    "the sd of the y given to glmnet's gaussian family, glmnet_y_sd(y); 1 when y is "
+    "standardized or the family is binomial / poisson"
+)
 
 
 def glmnet_params(
@@ -25,6 +38,7 @@ def glmnet_params(
     l2_scale: ArrayLike | None = None,
     n: int,
     sigma: ArrayLike = 1.0,
+    y_sd: ArrayLike = 1.0,
 ) -> tuple[FloatOrArray, FloatOrArray]:
     r"""Return glmnet's ``(lambda, alpha)`` for a prior on the weights.
 
@@ -33,18 +47,22 @@ def glmnet_params(
     $$
     \frac{1}{2n} \lVert y - Xw \rVert_2^2 + \lambda \Big[\frac{1 - \alpha}{2}
     \lVert w \rVert_2^2 + \alpha \lVert w \rVert_1\Big]
-    \quad (\texttt{family="gaussian"}),
+    \quad (\texttt{family="gaussian"}, y \text{ of sd } 1),
     $$
 
     and $-\frac1n \log L(w) + \lambda[\ldots]$ for ``family="binomial"`` and
     ``"poisson"``. Multiplying by $n/d$, with $d = \sigma^2$ for gaussian and
     $d = 1$ otherwise, gives the negative log posterior, so
-    $\lambda\alpha = d / (n b)$ and $\lambda(1-\alpha) = d / (n \tau^2)$:
+    $\lambda\alpha = d / (n b)$ and $\lambda(1-\alpha) = s_y d / (n \tau^2)$:
 
     $$
-    \lambda = \frac{d}{n} \Big(\frac1b + \frac1{\tau^2}\Big), \qquad
-    \alpha = \frac{1/b}{1/b + 1/\tau^2}.
+    \lambda = \frac{d}{n} \Big(\frac1b + \frac{s_y}{\tau^2}\Big), \qquad
+    \alpha = \frac{1/b}{1/b + s_y/\tau^2},
     $$
+
+    where $s_y$ (``y_sd``) is 1 unless a gaussian ``y`` of another sd is given to glmnet:
+    glmnet then fits $y / s_y$ at $\lambda / s_y$ and scales the coefficients back, which
+    on the scale of ``y`` divides the L2 part of the penalty by $s_y$ (see Notes).
 
     Parameters
     ----------
@@ -55,7 +73,15 @@ def glmnet_params(
     n : int
         Number of rows the model is fitted on.
     sigma : float or array_like, default 1.0
-        Noise sd for ``family="gaussian"``; leave at 1 for ``"binomial"`` and ``"poisson"``.
+        Noise sd for ``family="gaussian"``, on the scale of the ``y`` given to glmnet; leave at 1
+        for ``"binomial"`` and ``"poisson"``.
+    y_sd : float or array_like, default 1.0
+        The sd glmnet divides a gaussian ``y`` by, `glmnet_y_sd` of the ``y`` given to
+        glmnet (``numpy.std(y)``, the ``1/n`` formula, with glmnet's default
+        ``intercept=TRUE``). **Pass it whenever that ``y`` is not standardized** (the usual
+        ``glmnet(x, y)`` on the raw response): the default 1 is right only for a ``y`` of sd 1
+        and for the binomial and poisson families, which do not rescale ``y``. It changes only
+        the L2 part: the lasso (no ``l2_scale``) is the same for every ``y_sd``.
 
     Returns
     -------
@@ -67,6 +93,7 @@ def glmnet_params(
     See Also
     --------
     glmnet_prior_scales : The inverse.
+    glmnet_y_sd : The ``y_sd`` of a gaussian ``y``.
     glmnet_standardized_scales : The prior that ``standardize=TRUE`` (the default) implies.
 
     Notes
@@ -76,12 +103,39 @@ def glmnet_params(
     scaled to unit variance, so the same ``(lambda, alpha)`` is the MAP under per-feature prior
     scales on the original columns; `glmnet_standardized_scales` returns them.
 
-    For ``family="gaussian"`` glmnet also standardizes ``y`` internally; its documentation
-    advises supplying a ``y`` already standardized (with the ``1/n`` variance formula) when
-    comparing with other software. Do that, and express ``sigma`` on the scale of that ``y``.
+    **The response scale** (``family="gaussian"`` only). glmnet's gaussian driver divides the
+    centered ``y`` by $s_y$, its sd with the ``1/n`` formula (the root mean square of ``y``
+    with ``intercept=FALSE``), fits the standardized problem at $\lambda / s_y$, and returns
+    the coefficients times $s_y$ and the ``lambda`` it was given. On the scale of ``y`` that
+    solves
+
+    $$
+    \frac{1}{2n} \lVert y - Xw \rVert_2^2 + \lambda\alpha \lVert w \rVert_1
+    + \frac{\lambda (1 - \alpha)}{2 s_y} \lVert w \rVert_2^2 ,
+    $$
+
+    the documented objective with the L2 part divided by $s_y$ (Friedman, Hastie and
+    Tibshirani 2010 fit the standardized response; the glmnet manual: "glmnet standardizes y to
+    have unit variance ... and then unstandardizes the resulting coefficients; if you wish to
+    reproduce/compare results with other software, best to supply a standardized y"). Hence
+    two ways to match a gaussian glmnet fit:
+
+    - raw ``y`` (``glmnet(x, y)``): ``sigma`` on the scale of ``y`` and
+      ``y_sd=glmnet_y_sd(y)``. Leaving ``y_sd`` at 1 here makes the L2 part $s_y$ times too
+      strong: on scikit-learn's diabetes data ($s_y \approx 77$) the ``tau`` read from
+      ``glmnet(x, y, alpha=0.5, lambda=0.5, standardize=FALSE)`` comes out
+      $\sqrt{77} \approx 8.8$ times too small, and its MAP has coefficients about 97%
+      smaller than glmnet's;
+    - standardized ``y`` (``(y - y.mean()) / y.std()``): ``sigma`` on that scale and
+      ``y_sd=1``.
 
     For the binomial family, glmnet's objective and scikit-learn's ``LogisticRegression`` are the
     same problem with ``lambda = 1 / (n C)`` and ``alpha = l1_ratio``.
+
+    References
+    ----------
+    Friedman, J., Hastie, T. and Tibshirani, R. (2010). Regularization paths for generalized
+    linear models via coordinate descent. Journal of Statistical Software 33(1), 1-22.
 
     Examples
     --------
@@ -89,6 +143,8 @@ def glmnet_params(
     (0.2, 1.0)
     >>> glmnet_params(l2_scale=2.0, n=10)  # ridge, binomial / poisson
     (0.025, 0.0)
+    >>> glmnet_params(l2_scale=2.0, n=10, sigma=3.0, y_sd=4.0)  # ridge, gaussian y of sd 4
+    (0.9, 0.0)
     """
     l1_weight, l2_weight = precisions(
         optional_scale(l1_scale, "l1_scale", "the Laplace prior scale b"),
@@ -96,12 +152,19 @@ def glmnet_params(
     )
     n = positive_int(n, "n")
     sigma = positive_finite(sigma, "sigma", "the noise sd; 1 for binomial / poisson")
-    total = l1_weight + l2_weight
+    y_sd = positive_finite(y_sd, "y_sd", _Y_SD_MEANING)
+    # glmnet's lambda multiplies y_sd * 1/tau^2 (its L2 part is divided by y_sd on y's scale)
+    total = l1_weight + y_sd * l2_weight
     return output(sigma**2 / n * total), output(l1_weight / total)
 
 
 def glmnet_prior_scales(
-    lambda_: ArrayLike, alpha: ArrayLike, *, n: int, sigma: ArrayLike = 1.0
+    lambda_: ArrayLike,
+    alpha: ArrayLike,
+    *,
+    n: int,
+    sigma: ArrayLike = 1.0,
+    y_sd: ArrayLike = 1.0,
 ) -> tuple[FloatOrArray, FloatOrArray]:
     r"""Return the prior scales ``(b, tau)`` whose MAP is glmnet's fit at ``(lambda, alpha)``.
 
@@ -109,14 +172,16 @@ def glmnet_prior_scales(
 
     $$
     -\frac{d}{n}\log L(w)
-    + \lambda\Big[\frac{1-\alpha}{2}\lVert w \rVert_2^2 + \alpha\lVert w \rVert_1\Big]
+    + \lambda\alpha\lVert w \rVert_1 + \frac{\lambda(1-\alpha)}{2 s_y}\lVert w \rVert_2^2
     $$
 
     (for gaussian, $\frac{1}{2n}\lVert y - Xw\rVert_2^2$ is the first term with $d = \sigma^2$;
-    $d = 1$ for binomial and poisson), so
+    $d = 1$ for binomial and poisson; $s_y$, ``y_sd``, is the sd glmnet divides a gaussian
+    ``y`` by, 1 for a standardized ``y`` and for binomial and poisson), so
 
     $$
-    b = \frac{d}{n \lambda \alpha}, \qquad \tau = \sqrt{\frac{d}{n \lambda (1 - \alpha)}}.
+    b = \frac{d}{n \lambda \alpha}, \qquad
+    \tau = \sqrt{\frac{s_y d}{n \lambda (1 - \alpha)}}.
     $$
 
     Parameters
@@ -128,7 +193,13 @@ def glmnet_prior_scales(
     n : int
         Number of rows the model is fitted on.
     sigma : float or array_like, default 1.0
-        Noise sd for ``family="gaussian"``; leave at 1 for ``"binomial"`` and ``"poisson"``.
+        Noise sd for ``family="gaussian"``, on the scale of the ``y`` given to glmnet; leave at 1
+        for ``"binomial"`` and ``"poisson"``.
+    y_sd : float or array_like, default 1.0
+        `glmnet_y_sd` of the ``y`` given to a gaussian glmnet fit. **Pass it whenever that ``y``
+        is not standardized**: with the default 1, a fit on the raw ``y`` gets a ``tau`` off by
+        the factor ``sqrt(y_sd)``. 1 is right for a ``y`` of sd 1 and for the binomial and poisson
+        families; ``b`` does not depend on it.
 
     Returns
     -------
@@ -140,6 +211,7 @@ def glmnet_prior_scales(
     See Also
     --------
     glmnet_params : The inverse; its Notes cover ``standardize`` and the gaussian ``y`` scaling.
+    glmnet_y_sd : The ``y_sd`` of a gaussian ``y``.
     glmnet_standardized_scales : Per-feature scales under ``standardize=TRUE`` (the default).
 
     Examples
@@ -148,13 +220,68 @@ def glmnet_prior_scales(
     (0.5, inf)
     >>> glmnet_prior_scales(0.025, 0.0, n=10)
     (inf, 2.0)
+    >>> glmnet_prior_scales(0.9, 0.0, n=10, sigma=3.0, y_sd=4.0)  # gaussian, raw y of sd 4
+    (inf, 2.0)
     """
     lambda_ = positive_finite(lambda_, "lambda_", "glmnet's regularization strength")
     alpha = unit_interval(alpha, "alpha")
     n = positive_int(n, "n")
     sigma = positive_finite(sigma, "sigma", "the noise sd; 1 for binomial / poisson")
+    y_sd = positive_finite(y_sd, "y_sd", _Y_SD_MEANING)
     strength = n * lambda_ / sigma**2
-    return scales_from_weights(strength * alpha, strength * (1.0 - alpha))
+    return scales_from_weights(strength * alpha, strength * (1.0 - alpha) / y_sd)
+
+
+def glmnet_y_sd(y: ArrayLike, *, intercept: bool = True) -> float:
+    r"""Return the sd that glmnet's gaussian family divides ``y`` by: the ``y_sd`` to pass.
+
+    glmnet's gaussian driver (``elnet``) standardizes the response before fitting: with an
+    intercept (glmnet's default) it divides the centered ``y`` by its sd with the ``1/n``
+    formula; with ``intercept=FALSE`` by the root mean square of ``y``, uncentered. Pass the
+    result as ``y_sd`` to `glmnet_params` or `glmnet_prior_scales` when ``y`` is given to
+    glmnet as it is (not standardized), with ``sigma`` on the scale of ``y``.
+
+    Parameters
+    ----------
+    y : array_like of shape (n,)
+        The response exactly as given to ``glmnet(x, y, family="gaussian")`` (unit weights).
+    intercept : bool, default True
+        glmnet's ``intercept`` argument.
+
+    Returns
+    -------
+    float
+        $\sqrt{\tfrac1n \sum_i (y_i - \bar y)^2}$ (``numpy.std(y)``), or
+        $\sqrt{\tfrac1n \sum_i y_i^2}$ without an intercept.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` is not a 1-D array of at least two finite values, or is constant (glmnet
+        cannot standardize it; a zero sd is no response to fit).
+
+    Examples
+    --------
+    >>> glmnet_y_sd([1.0, 3.0])
+    1.0
+    >>> glmnet_y_sd([3.0, 4.0], intercept=False)  # sqrt((9 + 16) / 2)
+    3.5355339059327378
+    """
+    y = np.asarray(y, dtype=float)
+    if y.ndim != 1 or y.shape[0] < 2 or not np.all(np.isfinite(y)):
+        raise ValueError(
+            f"y must be a 1-D array of at least two finite values (the response given to "
+            f"glmnet); got shape {y.shape}"
+            + ("" if np.all(np.isfinite(y)) else " with missing or infinite values")
+            + ". Pass the response vector, e.g. y.ravel()."
+        )
+    y_sd = float(np.std(y)) if intercept else float(np.sqrt(np.mean(y**2)))
+    if not y_sd > 0:
+        raise ValueError(
+            f"y is constant (y[0]={float(y[0])!r}): its sd is 0 and glmnet cannot standardize it. "
+            "Check that y is the response, not a constant column."
+        )
+    return y_sd
 
 
 def glmnet_standardized_scales(scale: ArrayLike, *, X: ArrayLike) -> np.ndarray:
