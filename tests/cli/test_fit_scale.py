@@ -80,6 +80,36 @@ def test_evidence_is_bayesian_ridge(data, capsys):
     assert ridge_alpha == pytest.approx(theirs.lambda_ / theirs.alpha_, rel=1e-5)
 
 
+def test_json_has_the_scale_selection_and_its_path(data, capsys):
+    """--json writes the whole CV path; its alphas and losses are LassoCV's, NaN-free."""
+    import json
+
+    folder, X, y = data
+    out = _fit(capsys, folder / "small.csv", "--target", "y", "--scale", "cv", "--folds", FOLDS,
+               "--grid", GRID, "--samples", 0, "--json")  # fmt: skip
+    scale = json.loads(out)["scale"]
+    theirs = LassoCV(alphas=GRID, cv=FOLDS, **TIGHT).fit(X, y)
+    path = pd.DataFrame(scale["path"]).set_index("point")
+    assert list(path.columns) == ["b", "alpha", "mean_loss", "se"]
+    np.testing.assert_allclose(path["alpha"], theirs.alphas_, rtol=1e-6)
+    np.testing.assert_allclose(path["mean_loss"], theirs.mse_path_.mean(axis=1), rtol=1e-5)
+    assert scale["point"] == int(np.argmin(theirs.mse_path_.mean(axis=1)))
+    assert (scale["method"], scale["folds"], scale["grid"]) == ("cv", FOLDS, GRID)
+    assert scale["b"] == pytest.approx(path["b"].iloc[scale["point"]])
+    assert scale["equivalent_penalty"].startswith("Lasso(alpha=")
+
+    out = _fit(capsys, folder / "centred.csv", "--formula", "y ~ a + b + c - 1", "--prior",
+               "gaussian", "--scale", "evidence", "--samples", 0, "--json")  # fmt: skip
+    scale = json.loads(out)["scale"]
+    Xc, yc = X - X.mean(axis=0), y - y.mean()
+    ridge = BayesianRidge(
+        alpha_1=0, alpha_2=0, lambda_1=0, lambda_2=0, fit_intercept=False, **TIGHT
+    ).fit(Xc, yc)
+    assert scale["tau"] == pytest.approx(ridge.lambda_**-0.5, rel=1e-5)
+    assert scale["sigma"] == pytest.approx(ridge.alpha_**-0.5, rel=1e-5)
+    assert scale["path"] is None
+
+
 @pytest.mark.parametrize(
     ("options", "message"),
     [
