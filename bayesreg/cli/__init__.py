@@ -14,7 +14,9 @@ Commands (``bayesreg COMMAND --help`` for each), one module each:
 - ``bayesreg demo`` (`demo`) — ``verify``, then the diabetes report (`report`).
 
 `main` parses and dispatches; `options` holds the argument types and the usage errors,
-`describe` how priors and penalized fits are written (asked of the prior kinds and the table).
+`describe` how priors and penalized fits are written (asked of the prior kinds and the table),
+`output` how results reach the user: text or one ``--json`` document on stdout, progress on
+stderr only when it is a terminal (``--quiet`` turns it off).
 
 Exit codes: 0 success; 2 usage error — bad options, a missing file or column, non-numeric or
 missing data, a bad prior spec — with one line on stderr saying what to fix; 1 failure while

@@ -2,7 +2,9 @@
 
 Prints the MAP table (and the penalized fit it equals, from the table of conventions) and the
 MAP-vs-posterior table of `bayesreg.compare.compare`; with ``--out`` writes ``map.csv``,
-``compare.csv``, ``diagnostics.csv``, ``report.md`` and figures, each file atomically.
+``compare.csv``, ``diagnostics.csv``, ``report.md`` and figures, each file atomically. On a
+terminal it shows progress on stderr (stage lines and the sampler's bar; ``--quiet`` hides
+them); ``--json`` writes every table as one JSON document instead (`bayesreg.cli.output`).
 ``--scale METHOD`` (``cv``, ``cv-1se``, ``evidence``, ``hyperprior``) chooses the prior scale
 from the data first (`bayesreg.cli.scale`).
 """
@@ -136,10 +138,11 @@ def _fit_prior(args: argparse.Namespace) -> tuple[Any, PriorKind, PenaltyParts]:
     kind = priors.get(args.prior)
     if len(kind.parts) > 1 and args.l2_scale is None:
         part = kind.scale_labels[kind.parts[1]]
-        raise UsageError(f"--prior {kind.name} needs --l2-scale (the {part})")
+        raise UsageError(f"--prior {kind.name} needs the {part}: give --l2-scale TAU")
     if len(kind.parts) == 1 and args.l2_scale is not None:
         raise UsageError(
-            f"--l2-scale applies only to --prior {two_scale_priors()}, not {kind.name}"
+            f"--l2-scale applies only to --prior {two_scale_priors()}, not {kind.name}; "
+            "leave it out"
         )
     scales = [getattr(args, option) for option in SCALE_OPTIONS[: len(kind.parts)]]
     prior = kind.build(**dict(zip(kind.parts, scales, strict=True)))
@@ -159,7 +162,8 @@ def _check_response(y: Any, likelihood: str) -> None:
     if likelihood == "poisson" and not ((values >= 0) & (values == np.round(values))).all():
         bad = values[~((values >= 0) & (values == np.round(values)))][:3].tolist()
         raise UsageError(
-            f"--likelihood poisson needs non-negative integer counts in {y.name!r}; found {bad}"
+            f"--likelihood poisson needs non-negative integer counts in {y.name!r}; found "
+            f"{bad}. Give counts, or use --likelihood linear"
         )
 
 

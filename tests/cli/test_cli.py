@@ -191,7 +191,7 @@ def bad_csvs(diabetes_csv, tmp_path):
         ("holes", ["--target", "y"], "1 row(s) have missing or non-finite values"),
         ("missing", ["--target", "y"], "data file 'missing.csv' not found"),
         ("good", ["--target", "y", "--prior", "cauchy"], "argument --prior: invalid choice"),
-        ("good", ["--target", "y", "--prior", "elastic_net"], "needs --l2-scale"),
+        ("good", ["--target", "y", "--prior", "elastic_net"], "tau: give --l2-scale TAU"),
         ("good", ["--target", "y", "--l2-scale", "3"], "--l2-scale applies only to"),
         ("good", ["--target", "y", "--sigma-prior", "halfnormal"], "expected NAME:VALUE"),
         ("good", ["--target", "y", "--sigma-prior", "gamma:2"], "unknown prior 'gamma'"),
