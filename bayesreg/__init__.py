@@ -5,7 +5,7 @@ prior <-> penalty correspondence is checked to ~1e-8; see the README ("Numerics"
 changes in your own JAX code and how to run in float32.
 
 ``bayesreg.plots`` and ``bayesreg.cli`` (matplotlib) and ``bayesreg.sklearn`` (scikit-learn) are
-imported on demand, not here.
+imported on first use (``br.plots.plot_...`` works without importing it first), not here.
 """
 
 import warnings
@@ -33,7 +33,7 @@ from .map import (  # noqa: E402
     map_path,
 )
 from .models import IdentifiabilityWarning  # noqa: E402
-from .predict import predict  # noqa: E402
+from .predict import predict, prior_predictive  # noqa: E402
 from .sample import (  # noqa: E402
     LOG_LIKELIHOOD_BUDGET_BYTES,
     LogLikelihoodWarning,
@@ -88,8 +88,26 @@ __all__ = [
     "penalty",
     "priors",
     "predict",
+    "prior_predictive",
     "prox",
     "sample_posterior",
     "select_scale",
     "shrinkage_path",
 ]
+
+#: Submodules imported on first attribute access: they pull in matplotlib or scikit-learn, which
+#: ``import bayesreg`` must not (a fast import, and no plotting backend chosen for the user).
+_LAZY_SUBMODULES = ("cli", "plots", "sklearn")
+
+
+def __getattr__(name: str) -> object:
+    """Import ``bayesreg.plots``, ``bayesreg.sklearn`` or ``bayesreg.cli`` on first access."""
+    if name in _LAZY_SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY_SUBMODULES})

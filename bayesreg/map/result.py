@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import jax.numpy as jnp
 import numpy as np
 
+from .._repr import site_shapes
 from .._types import Array
 
 __all__ = ["ConvergenceWarning", "MapPath", "MapResult", "NoFiniteMapWarning"]
@@ -61,11 +62,11 @@ class MapResult:
     kwargs: dict = field(default_factory=dict)
 
     def __repr__(self) -> str:
-        shapes = {k: tuple(np.shape(v)) for k, v in self.params.items()}
+        # one screen: never the data (args, kwargs)
         return (
-            f"MapResult(params={shapes}, objective={self.objective:.6g}, "
+            f"MapResult(params={site_shapes(self.params)}, objective={self.objective:.6g}, "
             f"num_iter={self.num_iter}, converged={self.converged}, "
-            f"optimality={self.optimality:.2e})"
+            f"optimality={self.optimality:.2e}, tolerance={self.tolerance:.1e})"
         )
 
 
@@ -128,8 +129,8 @@ class MapPath:
         )
 
     def __repr__(self) -> str:
-        shapes = {k: tuple(np.shape(v)) for k, v in self.params.items()}
         return (
-            f"MapPath(path={list(self.path)}, points={len(self)}, params={shapes}, "
+            f"MapPath(path={list(self.path)}, points={len(self)}, "
+            f"params={site_shapes(self.params, leading_axes=1)}, "
             f"method={self.method!r}, all_converged={bool(np.all(self.converged))})"
         )

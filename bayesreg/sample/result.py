@@ -9,6 +9,7 @@ from typing import Any
 import arviz as az
 import pandas as pd
 
+from .._repr import site_shapes
 from .._types import Array
 
 __all__ = [
@@ -78,3 +79,18 @@ class PosteriorResult:
     model: Callable[..., Any]
     args: tuple
     kwargs: dict
+
+    def __repr__(self) -> str:
+        # one screen: never the data (args, kwargs) nor the draws themselves
+        r_hat = self.diagnostics.get("r_hat", pd.Series(dtype=float)).dropna()
+        worst = f"{r_hat.max():.3f} ({r_hat.idxmax()})" if len(r_hat) else "nan"
+        return (
+            f"PosteriorResult(method={self.method!r}, model={_name(self.model)}, "
+            f"chains={self.num_chains} x draws={self.num_samples}, "
+            f"sites={site_shapes(self.samples, leading_axes=1)}, "
+            f"divergences={self.num_divergent}, max_r_hat={worst})"
+        )
+
+
+def _name(model: Callable[..., Any]) -> str:
+    return getattr(model, "__qualname__", None) or type(model).__name__

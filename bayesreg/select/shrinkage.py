@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .. import models, priors
+from .._repr import MAX_SITES_SHOWN
 from .._types import ArrayLike
 from .._validation import check_unique_names
 from ..map import map_path as solve_map_path
@@ -52,6 +53,16 @@ class ShrinkagePath:
     prob: float
     feature_names: list[str]
     prior: str
+
+    def __repr__(self) -> str:
+        names = ", ".join(self.feature_names[:MAX_SITES_SHOWN])
+        if len(self.feature_names) > MAX_SITES_SHOWN:
+            names += f", ... ({len(self.feature_names) - MAX_SITES_SHOWN} more)"
+        return (
+            f"ShrinkagePath(prior={self.prior!r}, scales={len(self.scales)} from "
+            f"{np.min(self.scales):.4g} to {np.max(self.scales):.4g}, "
+            f"features={len(self.feature_names)} [{names}], prob={self.prob})"
+        )
 
 
 def _one_scale_kinds() -> list[PriorKind]:
