@@ -36,7 +36,7 @@ from ._compile import MODEL_LOCK
 from ._types import Array, ArrayLike
 from ._validation import check_unique_names
 from .map import MapResult
-from .priors.base import unwrap
+from .priors import unwrap
 from .sample import PosteriorResult
 
 __all__ = ["KINDS", "predict", "prior_predictive"]
