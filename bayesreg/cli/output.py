@@ -135,7 +135,7 @@ class Stages:
         if not self.enabled:
             yield
             return
-        print(f"{self.prog}: {what} ...", end="\n" if bar else " ", file=sys.stderr, flush=True)
+        print(f"{self.prog}: {what} ...", end="\n" if bar else "", file=sys.stderr, flush=True)
         start = time.perf_counter()
         try:
             yield
@@ -144,4 +144,4 @@ class Stages:
                 print(file=sys.stderr, flush=True)
             raise
         took = f"done in {time.perf_counter() - start:.1f} s"
-        print(f"{self.prog}: {what}: {took}" if bar else took, file=sys.stderr, flush=True)
+        print(f"{self.prog}: {what}: {took}" if bar else f" {took}", file=sys.stderr, flush=True)

@@ -243,9 +243,10 @@ def legend(table: pd.DataFrame, width: int = 100) -> str:
 
     Examples
     --------
-    >>> print(legend(pd.DataFrame(columns=["zeros_bayesreg", "zeros_sklearn"])))
-    columns: zeros_bayesreg = weights exactly 0 in bayesreg's MAP; zeros_sklearn = weights
-      exactly 0 in scikit-learn's fit.
+    >>> print(legend(pd.DataFrame(columns=["zeros_bayesreg", "zeros_sklearn"]), width=60))
+    columns: zeros_bayesreg = weights exactly 0 in bayesreg's
+      MAP; zeros_sklearn = weights exactly 0 in scikit-learn's
+      fit.
     """
     steps = table.attrs.get("autodelta_steps", 0)
     meanings = [

@@ -198,3 +198,19 @@ def test_verify_json_and_legend(monkeypatch, capsys):
     assert "zeros_numpyro_adam" not in header  # skipped: no column of None
     for column in header.split():  # every column printed is explained under the table
         assert f"{column} = " in " ".join(legend.split())
+
+
+def test_stage_lines_end_their_line_when_a_stage_fails(capsys):
+    from bayesreg.cli.output import Stages
+
+    stage = Stages("bayesreg fit", enabled=True)
+    with pytest.raises(ValueError), stage("MAP"):
+        raise ValueError("no MAP")
+    print("bayesreg fit: failed: ValueError: no MAP", file=sys.stderr)
+    assert capsys.readouterr().err.splitlines() == [
+        "bayesreg fit: MAP ...",
+        "bayesreg fit: failed: ValueError: no MAP",
+    ]
+    with Stages("bayesreg fit", enabled=False)("MAP"):
+        pass
+    assert capsys.readouterr().err == ""
