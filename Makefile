@@ -34,9 +34,10 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run --out benchmarks/results
 
-# The docs site (also built, strict and offline, by tests/test_docs.py inside `make test`).
+# The docs site in site/, notebook pages with their outputs: executes the notebooks into
+# build/notebooks/, then `mkdocs build --strict` (tests/test_docs.py builds it the same way).
 docs: $(STAMP)
-	$(BIN)/mkdocs build --strict
+	$(BIN)/python docs/executed_notebooks.py --site-dir site
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache site

@@ -1,24 +1,40 @@
-"""Build the documentation site the way CI does: ``mkdocs build --strict``, offline.
+"""The notebooks and the documentation site, as a reader sees them.
 
-Strict mode turns every warning (a broken link or anchor, a docstring mkdocstrings cannot parse, a
-missing page) into a failure. Proxies pointing at a closed port make any network fetch during the
-build fail, so the site builds without a network (no Google Fonts, no social cards).
+Each notebook in notebooks/ is executed exactly once per test run, by `executed_copy` (in
+docs/executed_notebooks.py, which `make docs` uses too), into a folder shared by all pytest-xdist
+workers of the run: `test_notebook_executes` checks one notebook (its assert-cells are the checks: a
+failing assert is a cell error), `test_site` builds the site from the executed copies and waits for
+any copy another worker is still executing. Neither relies on the other having run first.
+
+The build is the one CI runs, ``mkdocs build --strict``, offline: strict mode turns every warning (a
+broken link or anchor, a docstring mkdocstrings cannot parse) into a failure, and proxies pointing
+at a closed port make any network fetch during the build fail (no Google Fonts, no social cards).
 """
 
+import importlib.util
 import os
 import re
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
-pytest.importorskip("mkdocs")
-pytest.importorskip("mkdocstrings")
-pytest.importorskip("mkdocs_jupyter")
+nbformat = pytest.importorskip("nbformat")
+pytest.importorskip("nbclient")
 
 ROOT = Path(__file__).resolve().parent.parent
-BUILD_TIMEOUT_S = 180
+NOTEBOOKS = ROOT / "notebooks"
+_spec = importlib.util.spec_from_file_location(
+    "executed_notebooks", ROOT / "docs" / "executed_notebooks.py"
+)
+executed_notebooks = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(executed_notebooks)
+
+# Notebooks that run MCMC are statistical tests: `make test` runs them, `make test-fast` skips.
+MCMC = {"uncertainty.ipynb", "geometry_and_paths.ipynb", "choosing_the_penalty.ipynb"}
+BUILD_TIMEOUT_S = 300  # about 20 s alone; the API page's griffe pass slows most on loaded cores
 NO_NETWORK = "http://127.0.0.1:9"  # the discard port: connections are refused
 SPHINX_MARKUP = (
     ":func:", ":class:", ":mod:", ":meth:", ":attr:", ":data:", ":math:", ":ref:", ":obj:",
@@ -28,7 +44,87 @@ SPHINX_MARKUP = (
 RENDERED_LITERALS = ("``",)
 
 
-def test_mkdocs_build_strict(tmp_path: Path) -> None:
+def _notebooks() -> list:
+    return [
+        pytest.param(path, id=path.stem, marks=[pytest.mark.slow] if path.name in MCMC else [])
+        for path in sorted(NOTEBOOKS.glob("*.ipynb"))
+    ]
+
+
+@pytest.fixture(scope="session")
+def executed_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This run's executed notebooks: one folder shared by the run's xdist workers, no other run."""
+    base = tmp_path_factory.getbasetemp()
+    # an xdist worker's basetemp is a child (popen-gw0, ...) of the run's; without xdist, the run's
+    run = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    return run / "executed-notebooks"
+
+
+def _outputs(notebook, output_type: str | None = None) -> list:
+    return [
+        output
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+        if output_type is None or output.get("output_type") == output_type
+    ]
+
+
+def _figures(notebook) -> list:
+    return [output for output in _outputs(notebook) if "image/png" in output.get("data", {})]
+
+
+def test_notebooks_are_found():
+    assert {p.name for p in NOTEBOOKS.glob("*.ipynb")} >= {"correspondence.ipynb"} | MCMC
+
+
+@pytest.mark.parametrize("path", _notebooks())
+def test_notebook_executes(path: Path, executed_folder: Path) -> None:
+    stored = nbformat.read(path, as_version=4)
+    assert _outputs(stored) == [], f"{path.name} is stored with outputs; clear them first"
+    executed = nbformat.read(executed_notebooks.executed_copy(path, executed_folder), as_version=4)
+    printed = "".join(output.get("text", "") for output in _outputs(executed, "stream"))
+    # jupyter_client starts the "python3" kernelspec with sys.executable: this virtual environment
+    assert f"kernel interpreter: {sys.executable}" in printed, (
+        f"the kernel did not run {sys.executable}; output: {printed[:300]!r}"
+    )
+    code = [cell for cell in executed.cells if cell.cell_type == "code"]
+    assert all(cell.execution_count for cell in code), "a code cell was not executed"
+    assert _figures(executed), f"{path.name} draws no figure; its docs page would show none"
+
+
+class _ReaderText(HTMLParser):
+    """The text a browser shows: the page without its tags, scripts and style sheets."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        self._hidden += tag in ("script", "style")
+
+    def handle_endtag(self, tag: str) -> None:
+        self._hidden -= tag in ("script", "style")
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden:
+            self.parts.append(data)
+
+
+def _reader_text(html: str) -> str:
+    parser = _ReaderText()
+    parser.feed(html)
+    return "".join(parser.parts)
+
+
+@pytest.mark.slow  # needs every notebook executed, the MCMC ones included
+def test_site(tmp_path: Path, executed_folder: Path) -> None:
+    for plugin in ("mkdocs", "mkdocstrings", "mkdocs_jupyter", "material"):
+        pytest.importorskip(plugin)
+    notebooks = sorted(NOTEBOOKS.glob("*.ipynb"))
+    for path in notebooks:
+        executed_notebooks.executed_copy(path, executed_folder)
     site = tmp_path / "site"
     env = {
         **os.environ,
@@ -40,6 +136,7 @@ def test_mkdocs_build_strict(tmp_path: Path) -> None:
         "no_proxy": "",
         "NO_MKDOCS_2_WARNING": "1",
         "MPLBACKEND": "Agg",
+        executed_notebooks.ENV_VAR: str(executed_folder),
     }
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(ROOT / "mkdocs.yml"),
@@ -49,21 +146,47 @@ def test_mkdocs_build_strict(tmp_path: Path) -> None:
     log = result.stdout + result.stderr
     assert result.returncode == 0, log[-5000:]
     assert "WARNING" not in log, log[-5000:]
+
+    pages = sorted(site.rglob("index.html"))
     for page in ("index.html", "math/index.html", "cli/index.html", "api/index.html"):
-        assert (site / page).is_file(), page
+        assert site / page in pages, page
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        # one docstring dialect: a Sphinx role or directive would be printed literally
+        text = _reader_text(html)
+        for literal in SPHINX_MARKUP + RENDERED_LITERALS:
+            context = text[max(text.find(literal) - 300, 0) :][:600]
+            assert literal not in text, (page, literal, context)
+        assert "fonts.googleapis.com" not in html, page
+        assert "stylesheets/extra.css" in html, page  # long code lines wrap inside the column
+        # every entry of the page's table of contents leads to a heading of the page
+        ids = set(re.findall(r'\sid="([^"]+)"', html))
+        toc = re.findall(r'<a href="#([^"]+)" class="md-nav__link"', html)
+        assert set(toc) <= ids, (page, sorted(set(toc) - ids))
+
     api = (site / "api" / "index.html").read_text(encoding="utf-8")
     for name in ("bayesreg.map.map_estimate", "bayesreg.penalty.lasso_alpha",
                  "bayesreg.sample.sample_posterior", "bayesreg.compare.compare",
                  "bayesreg.sklearn.BayesianLinearRegression"):  # fmt: skip
         assert f'id="{name}"' in api, name
-    # one docstring dialect: a Sphinx role or directive would be printed literally to the reader
-    text = re.sub(r"<[^>]+>", "", api)  # what a reader sees, without the markup
-    for literal in SPHINX_MARKUP + RENDERED_LITERALS:
-        assert literal not in text, (literal, text[max(text.find(literal) - 300, 0) :][:600])
     assert 'class="arithmatex"' in api  # the docstrings' $...$ math reaches MathJax as math
-    for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
-        assert (site / "notebooks" / notebook.stem / "index.html").is_file(), notebook.name
-    assert "fonts.googleapis.com" not in (site / "index.html").read_text(encoding="utf-8")
+
+    for path in notebooks:
+        page = site / "notebooks" / path.stem / "index.html"
+        assert page.is_file(), path.name
+        html = page.read_text(encoding="utf-8")
+        executed = nbformat.read(executed_folder / path.name, as_version=4)
+        # every figure of the executed notebook is on the page, inline
+        images = re.findall(r'<img [^>]*src="data:image/png;base64,', html)
+        assert len(images) == len(_figures(executed)) > 0, (path.name, len(images))
+        # printed output and results (tables, numbers) too, under executed prompts
+        shown = re.findall(r'class="[^"]*\bjp-OutputArea-output\b', html)
+        assert len(shown) >= len(_outputs(executed)), (path.name, len(shown))
+        text = _reader_text(html)
+        assert not re.search(r"In\s*\[\s*\]:", text), f"{path.name}: an unexecuted cell shown"
+        assert re.search(r"In\s*\[1\]:", text), f"{path.name}: no execution counts shown"
+        download = site / "notebooks" / path.stem / path.name
+        assert _figures(nbformat.read(download, as_version=4)), "the download lacks outputs"
 
 
 def test_docstrings_use_one_dialect() -> None:
