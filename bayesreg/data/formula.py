@@ -460,7 +460,15 @@ def is_numeric(series: pd.Series) -> bool:
     )
 
 
-class FormulaDesign:
+class _DesignFields(NamedTuple):
+    formula: str
+    response: str
+    columns: tuple[str, ...]
+    intercept: bool
+    levels: dict[str, tuple[object, ...]]
+
+
+class FormulaDesign(_DesignFields):
     """A formula fitted to its training rows; `transform` applies it to new rows.
 
     Every ``X`` that `bayesreg.data.design_from_formula` (and a formula given to
@@ -470,6 +478,10 @@ class FormulaDesign:
     Applied to new rows, it gives the training design's columns in the same order, whether or
     not the new rows show every level, with ``center`` / ``scale`` using the training mean and
     sd, and it refuses a level that training never saw.
+
+    It is an immutable named tuple of the fields below (so ``X.attrs`` stays JSON-serializable
+    and ``X.to_parquet`` works); formulaic's spec is held beside them. A format that stores
+    ``attrs`` as JSON (parquet) keeps the fields only, as a list; pickle keeps the whole design.
 
     Attributes
     ----------
@@ -500,27 +512,27 @@ class FormulaDesign:
     [0.0, 2.0]
     """
 
-    __slots__ = ("_specs", "columns", "formula", "intercept", "levels", "response")
+    _specs: object  # formulaic's ModelSpecs of the training rows (lhs and rhs)
 
-    def __init__(self, formula: str, specs: object, columns: Sequence[str]) -> None:
+    @classmethod
+    def _fitted(cls, formula: str, specs: object, columns: Sequence[str]) -> FormulaDesign:
+        """Build the design of ``formula`` from formulaic's model specs of the training rows."""
         rhs = specs.rhs
-        self.formula = formula
-        self._specs = specs
-        self.response = str(specs.lhs.column_names[0])
-        self.columns = tuple(columns)
-        self.intercept = "1" in {str(term) for term in rhs.terms}
-        self.levels = {column: tuple(categories) for column, categories in _categorical_levels(rhs)}
-
-    def __repr__(self) -> str:
-        levels = {column: list(values) for column, values in self.levels.items()}
-        return (
-            f"FormulaDesign({self.formula!r}, columns={list(self.columns)!r}"
-            + (f", levels={levels!r}" if levels else "")
-            + ")"
+        design = cls(
+            formula=formula,
+            response=str(specs.lhs.column_names[0]),
+            columns=tuple(columns),
+            intercept="1" in {str(term) for term in rhs.terms},
+            levels={
+                column: tuple(_plain(level) for level in categories)
+                for column, categories in _categorical_levels(rhs)
+            },
         )
+        design._specs = specs
+        return design
 
-    # The design is read-only: pandas deep-copies ``DataFrame.attrs`` on most operations
-    # (``X.iloc[...]``, ``X.copy()``), which would otherwise copy formulaic's spec each time.
+    # Immutable: pandas deep-copies ``DataFrame.attrs`` on most operations (``X.iloc[...]``,
+    # ``X.copy()``), which would otherwise copy formulaic's spec each time.
     def __copy__(self) -> FormulaDesign:
         return self
 
@@ -705,7 +717,7 @@ def model_matrices(
             f"formula {formula!r} has no terms besides the intercept; add features, "
             "e.g. 'y ~ a + b' (the models add the intercept themselves)."
         )
-    return _design(FormulaDesign(formula, matrices.model_spec, columns), rhs, dropped), y
+    return _design(FormulaDesign._fitted(formula, matrices.model_spec, columns), rhs, dropped), y
 
 
 def _response(formula: str, lhs: pd.DataFrame, index: pd.Index) -> pd.Series:

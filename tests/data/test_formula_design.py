@@ -5,6 +5,7 @@ names, and the training mean / sd computed with NumPy.
 """
 
 import copy
+import json
 import pickle
 
 import numpy as np
@@ -146,7 +147,7 @@ def test_design_records_formula_levels_and_survives_copies(train, new_rows):
     assert design.formula == "y ~ a + C(g) + C(k)" and design.response == "y"
     assert design.columns == tuple(X.columns) and design.intercept is True
     assert design.levels == {"g": ("u", "v", "w"), "k": (1, 2)}
-    assert "levels={'g': ['u', 'v', 'w'], 'k': [1, 2]}" in repr(design)
+    assert "levels={'g': ('u', 'v', 'w'), 'k': (1, 2)}" in repr(design)
     # slices, copies and pickles of X keep a design that still works
     for copied in (X.iloc[:3], X.copy(), copy.deepcopy(X), pickle.loads(pickle.dumps(X))):
         pd.testing.assert_frame_equal(
@@ -170,3 +171,16 @@ def test_csv_formula_design_applies_to_new_rows(tmp_path, train, new_rows):
     X_new = X.attrs["design"].transform(new_rows)
     assert list(X_new.columns) == ["a", "C(g)[T.v]", "C(g)[T.w]"]
     np.testing.assert_array_equal(X_new[["C(g)[T.v]", "C(g)[T.w]"]].to_numpy(), np.zeros((3, 2)))
+
+
+def test_attrs_stay_json_so_parquet_still_works(tmp_path, train, new_rows):
+    # pandas and pyarrow write DataFrame.attrs as JSON: the design must not break X.to_parquet
+    X, _ = design_from_formula("y ~ center(a) + C(g) + C(k)", train)
+    stored = json.loads(json.dumps(X.attrs))
+    assert stored["design"] == [
+        "y ~ center(a) + C(g) + C(k)", "y", list(X.columns), True,
+        {"g": ["u", "v", "w"], "k": [1, 2]},
+    ]  # fmt: skip
+    pytest.importorskip("pyarrow")
+    X.to_parquet(tmp_path / "X.parquet")
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "X.parquet"), X)
