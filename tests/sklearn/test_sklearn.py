@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import special
 from sklearn.base import clone
 from sklearn.datasets import load_diabetes
 from sklearn.exceptions import NotFittedError
@@ -376,6 +377,22 @@ def test_poisson_posterior_predictive(rng):
     np.testing.assert_allclose(y_std**2, mu.mean(axis=0) + mu.var(axis=0), rtol=1e-8)
     # the posterior mean rate is near the MAP rate: within 4 posterior sd of mu
     assert np.all(np.abs(y_mean - est.predict(X[:5])) < 4 * mu.std(axis=0))
+
+
+@needs_sampler
+def test_poisson_posterior_on_rates(rng):
+    """Rates (non-integer y): NUTS runs on the quasi-likelihood, pointwise by the formula."""
+    X = rng.normal(size=(40, 2))
+    exposure = rng.integers(1, 6, size=40)
+    y = rng.poisson(exposure * np.exp(0.5 + X @ np.array([0.4, -0.3]))) / exposure
+    est = BayesianPoissonRegression(alpha=0.01).fit(X, y)
+    est.sample_posterior(num_chains=2, num_warmup=300, num_samples=300, seed=0)
+    coef = np.asarray(est.posterior_.samples["coef"]).reshape(-1, 2)
+    eta = np.asarray(est.posterior_.samples["intercept"]).reshape(-1, 1) + coef @ X.T
+    # ArviZ's pointwise log-likelihood (for LOO) is y·eta - exp(eta) - lgamma(y + 1) per draw
+    pointwise = est.posterior_.idata.log_likelihood["y"].values.reshape(-1, 40)
+    expected = y * eta - np.exp(eta) - special.gammaln(y + 1.0)
+    np.testing.assert_allclose(pointwise, expected, rtol=1e-10, atol=1e-12)
 
 
 def test_fits_from_threads_equal_serial(rng):
