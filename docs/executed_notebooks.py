@@ -56,8 +56,9 @@ def execute(source: Path, destination: Path, timeout: int = CELL_TIMEOUT_S) -> N
     """Execute the notebook `source` with nbclient and write the executed copy to `destination`.
 
     The kernel is the "python3" kernelspec, which jupyter_client starts with `sys.executable`, so it
-    runs in the caller's virtual environment, with the caller's environment plus `KERNEL_ENV`. The
-    working directory is the notebook's own folder. The copy is written whole or not at all.
+    runs in the caller's virtual environment, with the caller's environment plus `KERNEL_ENV` and
+    `KERNEL_WARNING_FILTERS`. The working directory is the notebook's own folder. The copy is
+    written whole or not at all.
 
     Parameters
     ----------
@@ -120,13 +121,60 @@ def executed_copy(source: Path, folder: Path, timeout: int = CELL_TIMEOUT_S) -> 
     RuntimeError
         When executing `source` failed, here or in another process; the message holds the error.
     """
+    _execute_once(source, folder, timeout, block=True)
+    failed = folder / (source.name + FAILED_SUFFIX)
+    if failed.is_file():
+        raise RuntimeError(
+            f"executing notebook {source.name} failed:\n{failed.read_text(encoding='utf-8')}"
+        )
+    return folder / source.name
+
+
+def executed_copies(sources: list[Path], folder: Path, timeout: int = CELL_TIMEOUT_S) -> list[Path]:
+    """Return the executed copies of `sources` in `folder`, as `executed_copy` does for each.
+
+    The notebooks no other process is executing are executed first; only then does it wait for
+    the others, so a caller needing them all works while it waits rather than idling.
+
+    Parameters
+    ----------
+    sources : list of Path
+        Notebooks to execute.
+    folder : Path
+        Folder of executed copies.
+    timeout : int, default CELL_TIMEOUT_S
+        Seconds one cell may run.
+
+    Returns
+    -------
+    list of Path
+        `folder / source.name` for each source, executed, in order.
+
+    Raises
+    ------
+    RuntimeError
+        When executing one of `sources` failed, here or in another process.
+    """
+    for source in sources:
+        _execute_once(source, folder, timeout, block=False)
+    return [executed_copy(source, folder, timeout) for source in sources]
+
+
+def _execute_once(source: Path, folder: Path, timeout: int, *, block: bool) -> bool:
+    """Execute `source` into `folder` under its lock, unless it is done or has failed.
+
+    Returns False, having done nothing, when `block` is False and another process holds the lock.
+    """
     import fcntl
 
     folder.mkdir(parents=True, exist_ok=True)
     destination = folder / source.name
     failed = folder / (source.name + FAILED_SUFFIX)
     with open(folder / (source.name + ".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # blocks while another process executes this notebook
+        try:  # blocks (or, without `block`, gives up) while another process executes it
+            fcntl.flock(lock, fcntl.LOCK_EX if block else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
         try:
             if not destination.is_file() and not failed.is_file():
                 try:
@@ -135,11 +183,7 @@ def executed_copy(source: Path, folder: Path, timeout: int = CELL_TIMEOUT_S) -> 
                     failed.write_text(f"{type(error).__name__}: {error}", encoding="utf-8")
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
-    if failed.is_file():
-        raise RuntimeError(
-            f"executing notebook {source.name} failed:\n{failed.read_text(encoding='utf-8')}"
-        )
-    return destination
+    return True
 
 
 def on_files(files, config):  # noqa: ANN001 (mkdocs hook: mkdocs.structure.files.Files, config)
@@ -203,9 +247,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--site-dir", default="site", help="where mkdocs writes the site")
     args = parser.parse_args(argv)
     shutil.rmtree(BUILD_FOLDER, ignore_errors=True)  # never a copy left over from older code
-    for source in sorted(NOTEBOOKS.glob("*.ipynb")):
-        print(f"executing {source.relative_to(ROOT)} ...", flush=True)
-        executed_copy(source, BUILD_FOLDER)
+    sources = sorted(NOTEBOOKS.glob("*.ipynb"))
+    print(f"executing {len(sources)} notebooks into {BUILD_FOLDER} ...", flush=True)
+    executed_copies(sources, BUILD_FOLDER)
     env = {**os.environ, ENV_VAR: str(BUILD_FOLDER)}
     command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", args.site_dir]
     return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode

@@ -3,8 +3,9 @@
 Each notebook in notebooks/ is executed exactly once per test run, by `executed_copy` (in
 docs/executed_notebooks.py, which `make docs` uses too), into a folder shared by all pytest-xdist
 workers of the run: `test_notebook_executes` checks one notebook (its assert-cells are the checks: a
-failing assert is a cell error), `test_site` builds the site from the executed copies and waits for
-any copy another worker is still executing. Neither relies on the other having run first.
+failing assert is a cell error), `test_site` builds the site from the executed copies, executing
+those no one has started and waiting for those another worker is executing. Neither relies on the
+other having run first.
 
 The build is the one CI runs, ``mkdocs build --strict``, offline: strict mode turns every warning (a
 broken link or anchor, a docstring mkdocstrings cannot parse) into a failure, and proxies pointing
@@ -93,6 +94,43 @@ def test_notebook_executes(path: Path, executed_folder: Path) -> None:
     assert _figures(executed), f"{path.name} draws no figure; its docs page would show none"
 
 
+def test_each_notebook_executes_once(tmp_path: Path) -> None:
+    """Two processes (as two xdist workers) ask for the same copies: each notebook runs once."""
+    runs = tmp_path / "runs.txt"  # every execution of a cell appends its notebook's name
+    sources = []
+    for name, last_line in (("good", "print('done')"), ("bad", "assert False, 'broken cell'")):
+        cell = f"open({str(runs)!r}, 'a').write('{name}\\n')\n{last_line}"
+        notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(cell)])
+        notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+        nbformat.write(notebook, tmp_path / f"{name}.ipynb")
+        sources.append(tmp_path / f"{name}.ipynb")
+    folder = tmp_path / "executed"
+    script = (
+        "import importlib.util, pathlib, sys\n"
+        f"spec = importlib.util.spec_from_file_location('m', {str(_spec.origin)!r})\n"
+        "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n"
+        "folder, *sources = map(pathlib.Path, sys.argv[1:])\n"
+        "m.executed_copies(sources, folder)\n"
+    )
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(folder), *map(str, order)],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for order in (sources, sources[::-1])
+    ]
+    errors = [worker.communicate(timeout=BUILD_TIMEOUT_S)[1] for worker in workers]
+    assert sorted(runs.read_text().split()) == ["bad", "good"], runs.read_text()
+    # the failure reaches both callers, with the cell's error, and is not retried
+    assert all("executing notebook bad.ipynb failed" in e and "broken cell" in e for e in errors)
+    with pytest.raises(RuntimeError, match="broken cell"):
+        executed_notebooks.executed_copy(sources[1], folder)
+    done = nbformat.read(executed_notebooks.executed_copy(sources[0], folder), as_version=4)
+    assert done.cells[0].outputs[0]["text"] == "done\n"
+    assert sorted(runs.read_text().split()) == ["bad", "good"]
+
+
 class _ReaderText(HTMLParser):
     """The text a browser shows: the page without its tags, scripts and style sheets."""
 
@@ -123,8 +161,7 @@ def test_site(tmp_path: Path, executed_folder: Path) -> None:
     for plugin in ("mkdocs", "mkdocstrings", "mkdocs_jupyter", "material"):
         pytest.importorskip(plugin)
     notebooks = sorted(NOTEBOOKS.glob("*.ipynb"))
-    for path in notebooks:
-        executed_notebooks.executed_copy(path, executed_folder)
+    executed_notebooks.executed_copies(notebooks, executed_folder)
     site = tmp_path / "site"
     env = {
         **os.environ,
