@@ -147,27 +147,30 @@ def ridge_setting():
 def test_predict_against_numpy(ridge_setting):
     X, _, post = ridge_setting
     X_new = pd.DataFrame(np.array([[0.0, 0.0, 0.0], [1.0, -1.0, 2.0]]), index=["a", "b"])
-    pred = predict(post, X_new, hdi_prob=0.9)
-    assert list(pred.index) == ["a", "b"]
-    assert list(pred.columns) == [
-        "mu_mean", "mu_hdi_low", "mu_hdi_high", "y_mean", "y_hdi_low", "y_hdi_high",
+    link = predict(post, X_new, kind="linear_predictor", hdi_prob=0.9)
+    draws = predict(post, X_new, kind="draws", hdi_prob=0.9)
+    assert list(link.index) == ["a", "b"]
+    assert list(link.columns) == [
+        "linear_predictor", "linear_predictor_sd",
+        "linear_predictor_hdi_low", "linear_predictor_hdi_high",
     ]  # fmt: skip
+    assert list(draws.columns) == ["y", "y_sd", "y_hdi_low", "y_hdi_high"]
     coef, intercept = np.asarray(post.samples["coef"]), np.asarray(post.samples["intercept"])
     mu = intercept[:, None] + coef @ X_new.to_numpy().T  # (draws, 2)
-    np.testing.assert_allclose(pred["mu_mean"], mu.mean(0), rtol=1e-10)
-    inside = np.mean(
-        (mu >= pred["mu_hdi_low"].to_numpy()) & (mu <= pred["mu_hdi_high"].to_numpy()), 0
-    )
+    np.testing.assert_allclose(link["linear_predictor"], mu.mean(0), rtol=1e-10)
+    low = link["linear_predictor_hdi_low"].to_numpy()
+    high = link["linear_predictor_hdi_high"].to_numpy()
+    inside = np.mean((mu >= low) & (mu <= high), 0)
     assert np.all((inside >= 0.9) & (inside <= 0.9 + 2 / len(mu)))
     # y = mu + noise (sd 0.5): wider interval, same mean up to Monte Carlo error
-    width_y = pred["y_hdi_high"] - pred["y_hdi_low"]
-    width_mu = pred["mu_hdi_high"] - pred["mu_hdi_low"]
+    width_y = draws["y_hdi_high"] - draws["y_hdi_low"]
+    width_mu = high - low
     assert np.all(width_y > width_mu)
     np.testing.assert_allclose(
         width_y, 2 * 1.645 * np.sqrt(0.5**2 + mu.var(0)), rtol=0.1
     )  # the predictive is Normal here
     se = np.sqrt((0.5**2 + mu.var(0)) / len(mu))
-    assert np.all(np.abs(pred["y_mean"] - pred["mu_mean"]) < 4 * se)
+    assert np.all(np.abs(draws["y"] - link["linear_predictor"]) < 4 * se)
 
 
 def test_predict_bad_input(ridge_setting):

@@ -53,7 +53,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
             "penalty), or the penalty that a prior's MAP equals (--to CONVENTION --scale ...). "
             "Conventions: ridge (--alpha, --sigma), lasso (--alpha, --n, --sigma), elastic_net "
             "(--alpha, --l1-ratio, --n, --sigma), logistic (--C, --l1-ratio), poisson "
-            "(--alpha, --n), glmnet (--lambda, --alpha, --n, --sigma; standardize=FALSE)."
+            "(--alpha, --n), glmnet (--lambda, --alpha, --n, --sigma, --y-sd; standardize=FALSE)."
         ),
         epilog="examples: bayesreg convert --from lasso --alpha 0.1 --n 442 --sigma 50\n"
         "          bayesreg convert --to lasso --scale 20 --n 442 --sigma 50",
@@ -86,6 +86,13 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     convert.add_argument("--n", type=count(1), help="number of rows")
     convert.add_argument("--sigma", type=float, help="Gaussian noise sd")
     convert.add_argument(
+        "--y-sd",
+        dest="y_sd",
+        type=positive_float,
+        help="glmnet, gaussian family, y given unstandardized: the sd glmnet divides y by, "
+        "numpy.std(y) (penalty.glmnet_y_sd); omit for a standardized y or binomial / poisson",
+    )
+    convert.add_argument(
         "--prior",
         type=normalized_name,
         choices=priors.names(),
@@ -114,6 +121,8 @@ def run(args: argparse.Namespace) -> int:
         require(args, ["sigma"], what, "the Gaussian noise sd")
     elif convention.sigma == "none":
         refuse(args, ["sigma"], f"{name} (no noise sd in its likelihood)")
+    if not convention.rescales_y:
+        refuse(args, ["y_sd"], f"{name} (it fits y as given; --y-sd is glmnet's)")
     if args.source:
         return _from_penalty(args, convention, dests, what)
     return _to_penalty(args, convention, dests, what)
@@ -126,14 +135,16 @@ def _from_penalty(
     refuse(args, ["prior", *SCALE_OPTIONS], "--from (they are what it prints)")
     values = {param: getattr(args, d) for param, d in zip(convention.params, dests, strict=True)}
     try:
-        found = penalty.prior_parts(convention.name, values, sigma=_sigma(args), n=args.n)
+        found = penalty.prior_parts(
+            convention.name, values, sigma=_sigma(args), n=args.n, y_sd=args.y_sd
+        )
         b, tau = float(found.l1_scale), float(found.l2_scale)
         kind = priors.for_parts(b, tau)
     except ValueError as error:
         raise UsageError(str(error)) from None
     parts = PenaltyParts(b, tau)
     shown = ", ".join(f"{param}={value:g}" for param, value in values.items())
-    context = _context(convention, args.n, args.sigma)
+    context = _context(convention, args)
     sentence = (
         f"{convention.label}({shown}){' with ' + context if context else ''} is the MAP of "
         f"{prior_words(kind, parts, number_text)}"
@@ -171,11 +182,11 @@ def _to_penalty(
         refuse(args, ["l2_scale"], f"--prior {prior} (only {two_scale_priors()} has two scales)")
     parts = parts_of(kind, [getattr(args, option) for option in SCALE_OPTIONS[: len(kind.parts)]])
     try:
-        params = penalty.penalty_params(name, parts, sigma=_sigma(args), n=args.n)
+        params = penalty.penalty_params(name, parts, sigma=_sigma(args), n=args.n, y_sd=args.y_sd)
     except ValueError as error:
         raise UsageError(str(error)) from None
     params = {key: float(value) for key, value in params.items()}
-    context = _context(convention, args.n, args.sigma)
+    context = _context(convention, args)
     words = prior_words(kind, parts, number_text)
     sentence = f"with {context}, {words}" if context else words
     sentence = f"{sentence[0].upper()}{sentence[1:]}, has the MAP of"
@@ -211,6 +222,7 @@ def _document(
         "prior": {"name": prior, "b": float(parts.l1_scale), "tau": float(parts.l2_scale)},
         "n": args.n,
         "sigma": args.sigma,
+        "y_sd": args.y_sd,
         "fit_options": options,
         "text": sentence,
     }
@@ -220,10 +232,14 @@ def _sigma(args: argparse.Namespace) -> float:
     return args.sigma if args.sigma is not None else 1.0
 
 
-def _context(convention: Convention, n: int | None, sigma: float | None) -> str:
-    parts = [f"n={n}"] if n is not None else []
-    if sigma is not None:
-        parts.append(f"sigma={sigma:g}")
+def _context(convention: Convention, args: argparse.Namespace) -> str:
+    parts = [f"n={args.n}"] if args.n is not None else []
+    if args.sigma is not None:
+        parts.append(f"sigma={args.sigma:g}")
     elif convention.sigma == "optional":  # glmnet: sigma=1 is its binomial and poisson families
         parts.append("sigma=1 (binomial / poisson; give --sigma for gaussian)")
+    if args.y_sd is not None:
+        parts.append(f"y of sd {args.y_sd:g}")
+    elif convention.rescales_y and args.sigma is not None:  # gaussian glmnet: which y?
+        parts.append("a standardized y (give --y-sd, numpy.std(y), for a raw y)")
     return ", ".join(parts)

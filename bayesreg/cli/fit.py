@@ -159,11 +159,11 @@ def _check_response(y: Any, likelihood: str) -> None:
             f"--likelihood logistic needs 0/1 labels in {y.name!r}; found {bad}. Recode the "
             "column as 0/1"
         )
-    if likelihood == "poisson" and not ((values >= 0) & (values == np.round(values))).all():
-        bad = values[~((values >= 0) & (values == np.round(values)))][:3].tolist()
+    if likelihood == "poisson" and not (values >= 0).all():
+        bad = values[~(values >= 0)][:3].tolist()
         raise UsageError(
-            f"--likelihood poisson needs non-negative integer counts in {y.name!r}; found "
-            f"{bad}. Give counts, or use --likelihood linear"
+            f"--likelihood poisson needs non-negative counts or rates in {y.name!r}; found "
+            f"{bad}. Give values >= 0, or use --likelihood linear"
         )
 
 

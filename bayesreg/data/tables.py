@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .._validation import check_unique_names
-from .formula import check_formula, is_numeric, model_matrices
+from .formula import FormulaDesign, check_formula, is_numeric, model_matrices
 
 __all__ = ["MAX_ROWS_SHOWN", "design_from_formula", "design_from_frame", "load_csv"]
 
@@ -27,7 +27,7 @@ _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
 
 
 def design_from_formula(
-    formula: str, data: pd.DataFrame, *, dropna: bool = False
+    formula: str | FormulaDesign, data: pd.DataFrame, *, dropna: bool = False
 ) -> tuple[pd.DataFrame, pd.Series]:
     """Build ``(X, y)`` from a formula such as ``"y ~ x1 + x2 + x1:x2"`` with formulaic.
 
@@ -39,7 +39,11 @@ def design_from_formula(
         ``a*b`` is ``a + b + a:b``, ``(a + b)**2`` is ``a + b + a:b``, ``C(g)`` encodes ``g``
         as a categorical (string columns are categorical without it), ``log(a)``,
         ``exp(a)``, ``sqrt(a)``, ``center(a)``, ``scale(a)`` transform a column. The left side
-        must give one numeric column.
+        must give one numeric column. Or the `FormulaDesign` of a formula fitted before
+        (``X.attrs["design"]`` of the training ``X``): the rows of ``data`` then get the
+        training columns in the training order, the training levels (an unseen level is a
+        ``ValueError``) and the training mean / sd of ``center`` / ``scale``; ``data`` must
+        hold the response (for rows without it, ``X.attrs["design"].transform(data)``).
     data : pandas.DataFrame
         The variables the formula names.
     dropna : bool
@@ -54,7 +58,8 @@ def design_from_formula(
         ``"a:b"``, ``"C(g)[T.v]"``), **without** formulaic's ``Intercept`` column: the models
         of `bayesreg.models` add their own flat intercept. ``X.attrs["intercept"]`` is
         ``False`` when the formula removes the intercept (``0 + ...`` or ``- 1``; fit with
-        ``intercept=False``), ``True`` otherwise. ``X.attrs["formula"]`` holds the formula.
+        ``intercept=False``), ``True`` otherwise. ``X.attrs["formula"]`` holds the formula,
+        ``X.attrs["design"]`` its `FormulaDesign`, which applies it to new rows.
     y : pandas.Series
         The response (float), named after the left side.
 
@@ -81,6 +86,9 @@ def design_from_formula(
     [2.0, 1.0, 3.0]
     >>> X.attrs["intercept"]
     True
+    >>> X_new, y_new = design_from_formula(X.attrs["design"], df.iloc[1:])  # the same columns
+    >>> X_new["a:b"].tolist()
+    [1.0, 3.0]
     """
     return _from_formula(formula, data, dropna=dropna, describe_rows=_index_labels)
 
@@ -317,19 +325,21 @@ def _finite(series: pd.Series) -> pd.Series:
 
 
 def _from_formula(
-    formula: str,
+    formula: str | FormulaDesign,
     data: pd.DataFrame,
     *,
     dropna: bool,
     describe_rows: Callable[[Sequence[object]], list[object]],
 ) -> tuple[pd.DataFrame, pd.Series]:
-    if not isinstance(formula, str) or "~" not in formula:
+    text = formula.formula if isinstance(formula, FormulaDesign) else formula
+    if not isinstance(text, str) or "~" not in text:
         raise ValueError(
-            f"formula must be a string 'response ~ terms', e.g. 'y ~ a + b'; got {formula!r}."
+            "formula must be a string 'response ~ terms', e.g. 'y ~ a + b', or the "
+            f'X.attrs["design"] of a formula fitted before; got {formula!r}.'
         )
     check_unique_names(data.columns, "data")
     names = [c for c in data.columns if isinstance(c, str)]
-    lhs_columns, rhs_columns = check_formula(formula, names)
+    lhs_columns, rhs_columns = check_formula(text, names)
     used = [c for c in names if c in lhs_columns | rhs_columns]
     data, dropped = _missing_rows(data, used, dropna, describe_rows)
     return model_matrices(formula, data, dropped)

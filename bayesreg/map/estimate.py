@@ -118,6 +118,7 @@ def map_estimate(
     with MODEL_LOCK:
         dtype, tol = check_options(model, dtype, tol, max_iter)
         args, kwargs, _ = prepare_model_arguments(model, args, kwargs)
+        kwargs = models.resolved_arguments(model, args, kwargs)  # e.g. linear's sigma prior
         # the model's own cheaper arguments for the same density (a Gaussian likelihood through
         # X'X: O(p²) per gradient instead of O(np)), when they pay off for one solve
         reduced = models.reduced_arguments(

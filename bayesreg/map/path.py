@@ -226,6 +226,10 @@ def map_path(
         values = path_values(path, kwargs)
         args, kwargs, _ = prepare_model_arguments(model, args, kwargs)
         first, varying = stack_path(values, dtype)
+        # the model's data-dependent defaults written out (e.g. linear's sigma prior), unless
+        # the path itself varies them
+        resolved = models.resolved_arguments(model, args, {**kwargs, **first})
+        kwargs = {k: v for k, v in resolved.items() if k not in first}
         # the model's own cheaper arguments for the same density (e.g. X'X): every point shares them
         reduced = models.reduced_arguments(model, args, {**kwargs, **first})
         if reduced is not None:

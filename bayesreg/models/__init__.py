@@ -1,12 +1,13 @@
 r"""Plain NumPyro model functions: Bayesian linear, logistic and Poisson regression.
 
 Every model has the signature ``model(X, y=None, *, prior, intercept=True, feature_names=None)``
-(``linear`` adds ``sigma``), samples the sites
+(``linear`` adds ``sigma``: a known number, a prior, or by default ``None``, a
+``HalfNormal(sd(y))`` prior, so the noise is estimated), samples the sites
 
 - ``"intercept"`` — flat (improper) prior by default, so it is never penalized, as with
   ``fit_intercept=True`` in scikit-learn and glmnet;
 - ``"coef"`` — one weight per column of ``X`` under the named plate ``"features"``;
-- ``"sigma"`` — only in `linear` when ``sigma`` is given as a prior;
+- ``"sigma"`` — only in `linear` when ``sigma`` is a prior (the default) rather than a number;
 - ``"b"`` / ``"tau"`` — the prior scale, when it is given a hyperprior
   (``laplace(dist.HalfCauchy(1.0))``, a `RandomScale`), sampled before ``"coef"``;
 - ``"y"`` — the likelihood under the named plate ``"obs"``; with ``y=None`` it is drawn instead, and
@@ -23,7 +24,8 @@ the plates) with a likelihood family each (`bayesreg.models.families`, NamedTupl
 `bayesian_lasso` is Park & Casella's (2008) model, Laplace weights with scale
 ``sigma / lam`` and ``p(sigma²) ∝ 1/sigma²``.
 `reduced_arguments` asks a model for cheaper arguments of the same density (``linear``: its
-sufficient statistics, `GaussianStatistics`, from `bayesreg.data`).
+sufficient statistics, `GaussianStatistics`, from `bayesreg.data`); `resolved_arguments` for its
+data-dependent defaults written out (``linear``'s ``sigma=None``: a ``HalfNormal(sd(y))`` prior).
 """
 
 from ..data.statistics import GaussianStatistics, gaussian_statistics
@@ -36,7 +38,7 @@ from .families import (
 )
 from .glm import IdentifiabilityWarning, glm_model
 from .lasso import InverseScale, bayesian_lasso
-from .reduction import reduced_arguments
+from .reduction import reduced_arguments, resolved_arguments
 from .regression import linear, logistic, poisson
 
 __all__ = [
@@ -59,4 +61,5 @@ __all__ = [
     "logistic",
     "poisson",
     "reduced_arguments",
+    "resolved_arguments",
 ]

@@ -1,4 +1,9 @@
-"""A model's own cheaper arguments for the same density: the reduction MAP and sampling ask for.
+"""A model's own arguments, asked of the model: defaults written out, and cheaper equivalents.
+
+A model function may declare ``model.resolve_arguments(args, kwargs) -> kwargs``: its defaults
+that depend on the data written out as explicit values (`bayesreg.models.linear`: the
+``HalfNormal(sd(y))`` prior of an unknown ``sigma``), so that a result states what was assumed
+and a prediction (``y=None``) can reuse it. `resolved_arguments` asks for it.
 
 A model function may declare the capability as an attribute, ``model.reduce_arguments``:
 
@@ -15,11 +20,29 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["STATISTICS_MAX_FEATURES", "reduced_arguments"]
+__all__ = ["STATISTICS_MAX_FEATURES", "reduced_arguments", "resolved_arguments"]
 
 #: The Gram matrix pays off when a gradient through it (O(p²)) is cheaper than one through X
 #: (O(np)), and is kept only while it is small (p = 4096 is 128 MiB in float64).
 STATISTICS_MAX_FEATURES = 4096
+
+
+def resolved_arguments(model: Callable, args: tuple, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Return ``kwargs`` with the model's data-dependent defaults written out.
+
+    Calls ``model.resolve_arguments`` (see the module docstring) when the model declares it;
+    a model that does not gets its ``kwargs`` back unchanged.
+
+    Examples
+    --------
+    >>> import numpy as np, bayesreg as br
+    >>> X, y = np.ones((4, 1)), np.array([0.0, 2.0, 0.0, 2.0])
+    >>> kwargs = resolved_arguments(br.models.linear, (X, y), {"prior": br.models.laplace(1.0)})
+    >>> float(kwargs["sigma"].scale)  # HalfNormal(sd(y))
+    1.0
+    """
+    resolve = getattr(model, "resolve_arguments", None)
+    return kwargs if resolve is None else resolve(args, kwargs)
 
 
 def reduced_arguments(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import jax.numpy as jnp
 import numpy as np
 import numpyro.distributions as dist
 
@@ -15,7 +16,14 @@ from .families import BERNOULLI_LIKELIHOOD, GAUSSIAN_LIKELIHOOD, POISSON_LIKELIH
 from .glm import glm_model
 from .reduction import STATISTICS_MAX_FEATURES
 
-__all__ = ["linear", "logistic", "poisson", "reduce_linear_arguments"]
+__all__ = [
+    "default_noise_prior",
+    "linear",
+    "logistic",
+    "poisson",
+    "reduce_linear_arguments",
+    "resolve_linear_arguments",
+]
 
 
 def linear(
@@ -23,7 +31,7 @@ def linear(
     y: ArrayLike | None = None,
     *,
     prior: dist.Distribution,
-    sigma: float | dist.Distribution = 1.0,
+    sigma: float | dist.Distribution | None = None,
     intercept: bool | dist.Distribution = True,
     feature_names: Sequence[str] | None = None,
     sufficient_statistics: GaussianStatistics | None = None,
@@ -44,8 +52,15 @@ def linear(
     prior : numpyro.distributions.Distribution
         Prior of each weight (e.g. `laplace`), or a multivariate prior with event
         shape ``(p,)``.
-    sigma : float or Distribution
+    sigma : float or Distribution, optional
         Known noise standard deviation (> 0), or a prior on it (sampled as site ``"sigma"``).
+        Default ``None``: the noise sd is unknown and gets the weakly informative prior
+        `default_noise_prior` of the observed ``y``, ``HalfNormal(sd(y))`` (in the units of
+        ``y``; rstanarm scales its default noise prior by ``sd(y)`` in the same way).
+        `bayesreg.map_estimate`, `bayesreg.map_path` and `bayesreg.sample_posterior` write
+        that prior into their result's ``kwargs``, so the output states what was assumed and
+        predictions reuse it. With ``y=None`` (prediction) there is no ``y`` to scale it by:
+        give ``sigma`` (``result.kwargs["sigma"]`` of a fit).
     intercept : bool or Distribution
         ``True``: flat, unpenalized intercept; ``False``: none; a distribution: that prior.
     feature_names : sequence of str, optional
@@ -70,7 +85,15 @@ def linear(
     >>> fit = br.map_estimate(br.models.linear, X, y, prior=br.models.laplace(1.0), sigma=2.0)
     >>> sorted(fit.params)
     ['coef', 'intercept']
+
+    Without ``sigma`` the noise sd is estimated under a prior scaled to ``y``:
+
+    >>> fit = br.map_estimate(br.models.linear, X, y, prior=br.models.laplace(1.0))
+    >>> sorted(fit.params), type(fit.kwargs["sigma"]).__name__
+    (['coef', 'intercept', 'sigma'], 'HalfNormal')
     """
+    if sigma is None:
+        sigma = default_noise_prior(y)
     glm_model(
         GAUSSIAN_LIKELIHOOD,
         X,
@@ -81,6 +104,48 @@ def linear(
         noise=sigma,
         sufficient_statistics=sufficient_statistics,
     )
+
+
+def default_noise_prior(y: ArrayLike | None) -> dist.HalfNormal:
+    """Return the default prior of an unknown noise sd: ``HalfNormal(sd(y))``.
+
+    A weakly informative prior in the units of ``y``: its median, ``0.67 sd(y)``, is a noise
+    level of the order of the response's own spread, and it leaves room for any residual sd from
+    0 to a few ``sd(y)`` (``sd`` with ``ddof=0``; ``1.0`` for a constant ``y``). The observed
+    ``y`` fixes it, so no value of the noise is assumed; the data estimate it.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` is ``None`` (a prediction call): there is nothing to scale the prior by.
+    """
+    if y is None:
+        raise ValueError(
+            "sigma=None gives the noise sd a HalfNormal(sd(y)) prior scaled to the observed y, "
+            "and y is None here (a prediction or prior-predictive call). Give sigma: a number, a "
+            "prior such as numpyro.distributions.HalfNormal(10.0), or the one a fit used "
+            '(result.kwargs["sigma"]).'
+        )
+    if is_concrete(y):
+        spread = float(np.std(np.asarray(y, dtype=float)))
+        return dist.HalfNormal(spread if spread > 0 else 1.0)
+    spread = jnp.std(jnp.asarray(y))  # traced (e.g. the folds of a compiled cv_path)
+    return dist.HalfNormal(jnp.where(spread > 0, spread, 1.0))
+
+
+def resolve_linear_arguments(args: tuple, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Return ``kwargs`` with the default noise prior written out (``linear.resolve_arguments``).
+
+    ``sigma`` absent or ``None`` with a concrete observed ``y`` becomes `default_noise_prior`
+    of ``y``: the same density, with the assumption stated in the result's ``kwargs`` (and usable
+    for predictions, where ``y`` is ``None``). Anything else is returned unchanged.
+    """
+    if kwargs.get("sigma") is not None:
+        return kwargs
+    y = args[1] if len(args) > 1 else kwargs.get("y")
+    if y is None or not is_concrete(y):
+        return kwargs
+    return {**kwargs, "sigma": default_noise_prior(y)}
 
 
 def reduce_linear_arguments(
@@ -108,8 +173,10 @@ def reduce_linear_arguments(
     n, p = np.shape(X)
     if p > max_features or n <= min_rows_per_feature * (p + 1):
         return None
-    sigma = kwargs.get("sigma", 1.0)
-    if isinstance(sigma, dist.Distribution):
+    sigma = kwargs.get("sigma")
+    if sigma is None:
+        pass  # the default noise prior: one scalar prior, fine for the statistics form
+    elif isinstance(sigma, dist.Distribution):
         if sigma.batch_shape != () or sigma.event_shape != ():
             return None
     elif np.ndim(sigma) != 0:
@@ -118,6 +185,7 @@ def reduce_linear_arguments(
 
 
 linear.reduce_arguments = reduce_linear_arguments
+linear.resolve_arguments = resolve_linear_arguments
 
 
 def logistic(

@@ -221,6 +221,7 @@ def sample_posterior(
         )
     with MODEL_LOCK:  # NumPyro's handler stack is process-wide: one traced model at a time
         args, model_kwargs, feature_names = prepare_model_arguments(model, args, model_kwargs)
+        model_kwargs = models.resolved_arguments(model, args, model_kwargs)  # written out
         info = inspect_model(model, args, model_kwargs, feature_names)
         keep_ll = keep_log_likelihood(log_likelihood, info.observed, num_chains, num_samples)
         kernel = None

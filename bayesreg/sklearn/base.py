@@ -129,8 +129,16 @@ class BayesianGLM(BaseEstimator):
             return _check_l1_ratio(self.l1_ratio)
         return 1.0 if "l1_scale" in kind.parts else 0.0
 
-    def _resolve_prior(self, n: int, n_features: int) -> Any:
-        """Check the prior hyperparameters and return the prior distribution of each weight."""
+    def _scales_given(self) -> bool:
+        """Return whether the prior scales are given directly (not a penalty strength)."""
+        return any(getattr(self, name) is not None for name in priors.get(self.prior).parts)
+
+    def _resolve_prior(self, n: int, n_features: int, sigma: float | None = None) -> Any:
+        """Check the prior hyperparameters and return the prior distribution of each weight.
+
+        ``sigma`` is the noise sd a penalty strength is converted with (default: the
+        estimator's own, `_penalty_sigma`).
+        """
         kind = priors.get(self.prior)
         strength_name = self._strength_name
         strength = self._strength()
@@ -169,27 +177,42 @@ class BayesianGLM(BaseEstimator):
                 f"prior={kind.name!r}; give the prior scale(s) directly."
             )
         values = dict(zip(row.params, (strength, l1_ratio), strict=False))
-        parts = penalty.prior_parts(row.name, values, sigma=self._penalty_sigma(), n=n)
+        sigma = self._penalty_sigma() if sigma is None else sigma
+        parts = penalty.prior_parts(row.name, values, sigma=sigma, n=n)
         scales = {part: np.asarray(getattr(parts, part)) for part in ("l1_scale", "l2_scale")}
         # an L1 share of 0 or 1 leaves one part: the prior is the kind those parts make
         made = priors.for_parts(scales["l1_scale"], scales["l2_scale"])
         return made.build(**{part: scales[part] for part in made.parts})
 
-    def _fit_map(self, X: np.ndarray, y: np.ndarray) -> None:
-        """Compute the MAP and set the fitted attributes."""
+    def _fit_map(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        *,
+        penalty_sigma: float | None = None,
+        model_kwargs: dict[str, Any] | None = None,
+        init_params: dict[str, Any] | None = None,
+    ) -> None:
+        """Compute the MAP and set the fitted attributes.
+
+        ``penalty_sigma`` converts a penalty strength into prior scales (default: the
+        estimator's known noise sd); ``model_kwargs`` replace `_model_kwargs`; ``init_params``
+        start the solve.
+        """
         fit_intercept = check_bool(self.fit_intercept, "fit_intercept")
         tol = check_optional_positive(self.tol, "tol", "the tolerance of the MAP solve")
         max_iter = check_max_iter(self.max_iter)
         n, n_features = X.shape
-        prior = self._resolve_prior(n, n_features)
+        prior = self._resolve_prior(n, n_features, penalty_sigma)
         names = getattr(self, "feature_names_in_", None)
-        kwargs = self._model_kwargs(y)
+        kwargs = self._model_kwargs(y) if model_kwargs is None else model_kwargs
         result = map_estimate(
             type(self)._model,
             X,
             y,
             tol=tol,
             max_iter=max_iter,
+            init_params=init_params,
             prior=prior,
             intercept=fit_intercept,
             feature_names=None if names is None else [str(name) for name in names],

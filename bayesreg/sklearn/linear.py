@@ -31,17 +31,23 @@ class BayesianLinearRegression(RegressorMixin, BayesianGLM):
     - ``prior="elastic_net", alpha=a, l1_ratio=r`` is ``ElasticNet(alpha=a, l1_ratio=r)``.
 
     At a fixed ``alpha`` these coefficients do not depend on ``sigma``; ``sigma`` sets the
-    posterior width. With ``sigma="estimate"`` the noise sd gets a HalfNormal prior and the MAP is
-    joint over ``(coef, sigma)``; the prior scales must then be given directly (``l1_scale`` /
-    ``l2_scale``), since a scikit-learn ``alpha`` only fixes a prior scale once ``sigma`` is known.
-    At the joint optimum the weights are the lasso / ridge solution at ``alpha(sigma_)``, a
-    relative of the scaled lasso.
+    posterior width, so it is never assumed: by default (``sigma=None``, or ``"estimate"``) the
+    noise sd is unknown, with the weakly informative prior ``HalfNormal(sigma_prior_scale)``
+    (default scale: the sd of the training ``y``), and the MAP is joint over
+    ``(coef, sigma)``. With ``alpha`` given, the prior scale is the one ``alpha`` gives at the
+    estimated noise sd ``sigma_`` (``tau = sigma_ / sqrt(alpha)``, ``b = sigma_² / (n alpha)``),
+    where ``sigma_`` solves the joint MAP's stationarity in ``sigma`` at the penalized fit,
+    ``n sigma² + sigma⁴ / s² = RSS`` (``s`` the HalfNormal scale): the joint MAP's weights are
+    then exactly ``Ridge`` / ``Lasso`` / ``ElasticNet(alpha)``, and ``sigma_`` is close to
+    ``sqrt(RSS / n)``. With the prior scales given directly (``l1_scale`` / ``l2_scale``) the
+    joint MAP's weights are the lasso / ridge solution at ``alpha(sigma_)``, a relative of the
+    scaled lasso. A number ``sigma`` holds the noise sd fixed at it.
 
     ``alpha="evidence"`` (or ``"auto"``) chooses the scale of a Normal prior as
     ``BayesianRidge`` does, by maximizing the marginal likelihood (type-II maximum likelihood,
-    `bayesreg.empirical_bayes`) over ``tau``, and over ``sigma`` too when ``sigma="estimate"``
-    (a number is held fixed); the MAP and the posterior are then those at the estimates. With
-    ``sigma="estimate"`` and ``fit_intercept=False`` on centred data this is
+    `bayesreg.empirical_bayes`) over ``tau``, and over ``sigma`` too when it is estimated (the
+    default; a number is held fixed); the MAP and the posterior are then those at the estimates.
+    With the noise estimated and ``fit_intercept=False`` on centred data this is
     ``BayesianRidge(alpha_1=alpha_2=lambda_1=lambda_2=0, fit_intercept=False)``; with the flat
     intercept the evidence has ``n - 1`` degrees of freedom where ``BayesianRidge`` keeps ``n``.
     A prior with an L1 part has no closed-form evidence: ``"auto"`` refuses it and points to
@@ -54,17 +60,19 @@ class BayesianLinearRegression(RegressorMixin, BayesianGLM):
         Prior of each weight; its MAP is ridge, the lasso and the elastic net.
     alpha : float or {"evidence", "auto"}, optional
         The scikit-learn penalty strength of ``Ridge`` / ``Lasso`` / ``ElasticNet`` (chosen by
-        ``prior``), converted to a prior scale with the known ``sigma`` through
-        `bayesreg.penalty`. When neither ``alpha`` nor a scale is given, ``alpha=1.0``
-        (scikit-learn's default), so ``BayesianLinearRegression()`` equals ``Ridge()``.
+        ``prior``), converted to a prior scale with ``sigma`` (the estimated ``sigma_`` by
+        default) through `bayesreg.penalty`. When neither ``alpha`` nor a scale is given,
+        ``alpha=1.0`` (scikit-learn's default), so ``BayesianLinearRegression()`` equals
+        ``Ridge()``.
         ``"evidence"`` / ``"auto"``: chosen by the evidence (Normal prior only; see above).
-    sigma : float or {"estimate"} or None, default=1.0
-        Noise sd of the Gaussian likelihood: a positive number (known), or ``"estimate"`` /
-        ``None`` for unknown noise with a ``HalfNormal(sigma_prior_scale)`` prior.
+    sigma : float or {"estimate"} or None, default=None
+        Noise sd of the Gaussian likelihood: ``None`` / ``"estimate"`` (the default) for unknown
+        noise with a ``HalfNormal(sigma_prior_scale)`` prior, estimated with the weights
+        (``sigma_``); or a positive number, held fixed (known noise).
     sigma_prior_scale : float, optional
         Scale of the HalfNormal prior on an unknown ``sigma``; default: the standard deviation of
         the training ``y`` (1.0 if ``y`` is constant), a weakly informative choice in the units of
-        ``y``. Only with ``sigma="estimate"``.
+        ``y``. Only with an estimated ``sigma`` (``None`` / ``"estimate"``).
     l1_ratio : float, default=0.5
         With ``prior="elastic_net"`` and the penalty-strength parameter: the scikit-learn
         ``l1_ratio`` in [0, 1] (0: pure L2, 1: pure L1). Ignored by the other priors.
@@ -87,7 +95,8 @@ class BayesianLinearRegression(RegressorMixin, BayesianGLM):
     coef_ : ndarray of shape (n_features,)
         MAP weights (exact zeros for L1 priors).
     sigma_ : float
-        The noise sd: the MAP of ``sigma`` when estimated, the given value otherwise (with
+        The noise sd: the joint MAP of ``sigma`` when estimated (the default), the given value
+        otherwise (with
         ``alpha="evidence"``: its type-II maximum-likelihood value when estimated).
     alpha_ : float
         With ``alpha="evidence"``: the chosen ``Ridge`` alpha, ``sigma_² / tau_²``.
@@ -121,15 +130,15 @@ class BayesianLinearRegression(RegressorMixin, BayesianGLM):
     >>> from sklearn.datasets import load_diabetes
     >>> from sklearn.linear_model import Lasso
     >>> X, y = load_diabetes(return_X_y=True)
-    >>> est = BayesianLinearRegression(prior="laplace", alpha=0.1, sigma=50.0).fit(X, y)
+    >>> est = BayesianLinearRegression(prior="laplace", alpha=0.1).fit(X, y)
     >>> bool(abs(est.coef_ - Lasso(alpha=0.1, tol=1e-12).fit(X, y).coef_).max() < 1e-6)
     True
-    >>> int((est.coef_ == 0).sum())
-    3
+    >>> int((est.coef_ == 0).sum()), round(est.sigma_, 1)  # the noise sd, estimated
+    (3, 53.9)
 
     The scale of a Normal prior chosen by the evidence, as ``BayesianRidge``:
 
-    >>> est = BayesianLinearRegression(alpha="evidence", sigma="estimate").fit(X, y)
+    >>> est = BayesianLinearRegression(alpha="evidence").fit(X, y)
     >>> bool(abs(est.alpha_ - est.sigma_**2 / est.tau_**2) < 1e-9 * est.alpha_)
     True
     """
@@ -147,7 +156,7 @@ class BayesianLinearRegression(RegressorMixin, BayesianGLM):
         l1_ratio: float = 0.5,
         l1_scale: ArrayLike | None = None,
         l2_scale: ArrayLike | None = None,
-        sigma: float | str | None = 1.0,
+        sigma: float | str | None = None,
         sigma_prior_scale: float | None = None,
         fit_intercept: bool = True,
         tol: float | None = None,
@@ -235,9 +244,49 @@ class BayesianLinearRegression(RegressorMixin, BayesianGLM):
         if self._scale_method() is not None:
             self._fit_evidence(X, y)
             return
-        super()._fit_map(X, y)
         sigma = self._sigma_known()
-        self.sigma_ = float(self.map_.params["sigma"]) if sigma is None else sigma
+        if sigma is not None or self._scales_given():
+            super()._fit_map(X, y)
+            self.sigma_ = float(self.map_.params["sigma"]) if sigma is None else sigma
+            return
+        self._fit_map_estimated_noise(X, y)
+
+    def _fit_map_estimated_noise(self, X: np.ndarray, y: np.ndarray) -> None:
+        """Joint MAP of ``(coef, sigma)`` whose weights are the penalized fit at ``alpha``.
+
+        The penalized fit does not depend on the noise sd, so it is solved first (at the
+        HalfNormal scale ``s``); ``sigma_`` then solves ``d/d sigma = 0`` of the joint objective
+        ``RSS / (2 sigma²) + n log sigma + sigma² / (2 s²)`` at that fit, i.e.
+        ``sigma² = 2 RSS / (n + sqrt(n² + 4 RSS / s²))``. The prior scale is the one ``alpha``
+        gives at ``sigma_``; the joint MAP is solved from that point and certified by
+        `bayesreg.map_estimate` as any other.
+        """
+        n = X.shape[0]
+        if n < 2:
+            raise ValueError(
+                f"estimating sigma (the default sigma=None) needs at least 2 samples; got "
+                f"n_samples = {n}. Give sigma as a number to fit a single sample."
+            )
+        noise_prior = self._model_kwargs(y)["sigma"]
+        scale = float(noise_prior.scale)
+        super()._fit_map(X, y, penalty_sigma=scale, model_kwargs={"sigma": scale})
+        residual = y - self._linear_predictor(X)
+        rss = float(residual @ residual)
+        if not rss > 1e-12 * float(y @ y):  # (relative to y's size) an interpolating fit
+            raise ValueError(
+                f"the penalized fit at {self._strength_name}={self._strength()!r} interpolates "
+                "y (residual sum of squares 0), so the noise sd cannot be estimated: under an "
+                "unknown sigma the posterior has no mode. Give sigma as a number, or a larger "
+                f"{self._strength_name}."
+            )
+        sigma = float(np.sqrt(2.0 * rss / (n + np.sqrt(n**2 + 4.0 * rss / scale**2))))
+        start = {"coef": self.coef_, "sigma": sigma}
+        if check_bool(self.fit_intercept, "fit_intercept"):
+            start["intercept"] = self.intercept_
+        super()._fit_map(
+            X, y, penalty_sigma=sigma, model_kwargs={"sigma": noise_prior}, init_params=start
+        )
+        self.sigma_ = float(self.map_.params["sigma"])
 
     def _fit_evidence(self, X: np.ndarray, y: np.ndarray) -> None:
         """Choose tau (and sigma) by the evidence; the MAP and posterior are at the estimates."""

@@ -184,3 +184,15 @@ def test_attrs_stay_json_so_parquet_still_works(tmp_path, train, new_rows):
     pytest.importorskip("pyarrow")
     X.to_parquet(tmp_path / "X.parquet")
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "X.parquet"), X)
+
+
+def test_design_from_formula_takes_the_training_design(train):
+    X, y = design_from_formula("y ~ center(a) + C(g) + C(k)", train)
+    rows = [0, 3, 6, 9]  # level u of g only
+    X_test, y_test = design_from_formula(X.attrs["design"], train.loc[rows])
+    pd.testing.assert_frame_equal(X_test, X.loc[rows], check_exact=True)
+    pd.testing.assert_series_equal(y_test, y.loc[rows], check_exact=True)
+    with pytest.raises(ValueError, match=r"column 'g' has level\(s\) \['z'\]"):
+        design_from_formula(X.attrs["design"], train.assign(g="z"))
+    with pytest.raises(ValueError, match=r"names \['y'\], not columns of the data"):
+        design_from_formula(X.attrs["design"], train.drop(columns="y"))

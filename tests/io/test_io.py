@@ -146,7 +146,13 @@ def test_map_round_trip_is_exact(tmp_path, data, case, registry):
         )
     elif case == "elastic_net_float32":
         fit = map_estimate(
-            models.linear, X, y, prior=models.elastic_net(0.5, 2.0), dtype="float32", tol=1e-4
+            models.linear,
+            X,
+            y,
+            prior=models.elastic_net(0.5, 2.0),
+            sigma=1.0,
+            dtype="float32",
+            tol=1e-4,
         )
         assert fit.params["coef"].dtype == np.float32
     elif case == "sigma_prior":
@@ -157,7 +163,9 @@ def test_map_round_trip_is_exact(tmp_path, data, case, registry):
         fit = map_estimate(models.logistic, X, (y > 0).astype(float), prior=models.laplace(0.5))
     elif case == "per_feature":
         scales = np.array([0.1, 1.0, 2.0, 0.5])
-        fit = map_estimate(models.linear, X, y, prior=models.gaussian(scales), intercept=False)
+        fit = map_estimate(
+            models.linear, X, y, prior=models.gaussian(scales), sigma=1.0, intercept=False
+        )
     else:
         fit = map_estimate(user_model, X, y, scale=0.5)
         brio.register_model(user_model)  # a user's model is trusted only when registered
@@ -175,7 +183,7 @@ def test_map_round_trip_is_exact(tmp_path, data, case, registry):
 
 def test_map_file_is_an_npz_readable_without_pickle(tmp_path, data):
     X, y = data
-    fit = map_estimate(models.linear, X, y, prior=models.laplace(0.3))
+    fit = map_estimate(models.linear, X, y, prior=models.laplace(0.3), sigma=1.0)
     path = tmp_path / "fit.npz"
     save_map(fit, path)
     with np.load(path, allow_pickle=False) as npz:
@@ -190,7 +198,7 @@ def test_map_file_is_an_npz_readable_without_pickle(tmp_path, data):
 
 def test_map_without_data(tmp_path, data):
     X, y = data
-    fit = map_estimate(models.linear, X, y, prior=models.laplace(0.3))
+    fit = map_estimate(models.linear, X, y, prior=models.laplace(0.3), sigma=1.0)
     save_map(fit, tmp_path / "fit.npz", include_data=False)
     loaded = load_map(tmp_path / "fit.npz")
     assert loaded.args == () and loaded.kwargs == {}
@@ -214,7 +222,7 @@ def test_map_of_a_local_model_needs_model_argument(tmp_path, data):
 
 def test_map_with_unsupported_argument_says_how_to_save(tmp_path, data):
     X, y = data
-    fit = map_estimate(models.linear, X, y, prior=models.laplace(0.3))
+    fit = map_estimate(models.linear, X, y, prior=models.laplace(0.3), sigma=1.0)
     odd = MapResult(**{**vars(fit), "kwargs": {**fit.kwargs, "extra": object()}})
     with pytest.raises(TypeError, match=r"fit.kwargs\['extra'\].*object"):
         save_map(odd, tmp_path / "fit.npz")
@@ -260,7 +268,9 @@ def test_posterior_round_trip_nuts(tmp_path, data):
 
 def test_saving_a_posterior_leaves_its_idata_untouched(tmp_path, data):
     X, y = data
-    post = sample_posterior(models.linear, X, y, prior=models.gaussian(1.0), num_samples=50)
+    post = sample_posterior(
+        models.linear, X, y, prior=models.gaussian(1.0), sigma=1.0, num_samples=50
+    )
     attrs = dict(post.idata.attrs)
     save_posterior(post, tmp_path / "post.nc")
     assert dict(post.idata.attrs) == attrs
@@ -346,10 +356,14 @@ def saved(tmp_path_factory, data):
     """One file of each kind."""
     X, y = data
     folder = tmp_path_factory.mktemp("saved")
-    fit = map_estimate(models.linear, X, y, prior=models.laplace(0.3))
-    post = sample_posterior(models.linear, X, y, prior=models.gaussian(1.0), num_samples=50)
+    fit = map_estimate(models.linear, X, y, prior=models.laplace(0.3), sigma=1.0)
+    post = sample_posterior(
+        models.linear, X, y, prior=models.gaussian(1.0), sigma=1.0, num_samples=50
+    )
     est = BayesianLinearRegression(prior="laplace", alpha=0.05).fit(X, y)
-    grid = map_path(models.linear, X, y, path={"prior": [models.laplace(b) for b in (0.1, 1.0)]})
+    grid = map_path(
+        models.linear, X, y, sigma=1.0, path={"prior": [models.laplace(b) for b in (0.1, 1.0)]}
+    )
     paths = {"map": folder / "fit.npz", "posterior": folder / "post.nc", "estimator": folder / "e"}
     paths["path"] = folder / "path.npz"
     save_map(fit, paths["map"])
@@ -923,7 +937,7 @@ def test_map_path_round_trip_is_exact(tmp_path, data, case, registry):
         grid = map_path(user_model, X, y, path={"scale": np.array([0.5, 1.0])})
         brio.register_model(user_model)
     else:
-        grid = map_path(models.linear, X, y, path={"prior": priors})
+        grid = map_path(models.linear, X, y, sigma=1.0, path={"prior": priors})
     path = tmp_path / "path.npz"
     save_map_path(grid, path, include_data=case != "no_data")
     loaded = load_map_path(path)

@@ -166,8 +166,9 @@ def test_a_non_conjugate_model_runs_nuts_under_auto(data):
 def test_linear_with_reduced_arguments_is_still_exact(data):
     """The kernel is read off the per-observation model; sampling uses the sufficient statistics."""
     X, y = data
-    assert models.reduced_arguments(models.linear, (X, y), {"prior": models.gaussian(1.0)})
-    post = sample_posterior(models.linear, X, y, prior=models.gaussian(1.0), num_samples=10)
+    kwargs = {"prior": models.gaussian(1.0), "sigma": 1.0}
+    assert models.reduced_arguments(models.linear, (X, y), kwargs)
+    post = sample_posterior(models.linear, X, y, num_samples=10, **kwargs)
     assert post.method == "exact"
     assert post.idata.log_likelihood["y"].shape == (4, 10, len(y))
 

@@ -118,8 +118,9 @@ def test_exact_sampler_never_warns(gaussian_data):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         post = sample_posterior(
-            models.linear, X, y, prior=models.gaussian(1.0), num_chains=1, num_samples=3
-        )
+            models.linear, X, y, prior=models.gaussian(1.0), sigma=1.0, num_chains=1,
+            num_samples=3,
+        )  # fmt: skip
     assert post.method == "exact"
 
 
