@@ -17,12 +17,12 @@ import pandas as pd
 from .map import MapResult
 from .sample import PosteriorResult, scalar_items
 
-# kept importable from here until bayesreg.cli.report imports it from bayesreg.select
-
 __all__ = ["compare", "compare_summary"]
 
 #: Default ``eps`` of `compare`, relative to each weight's posterior sd.
 EPS_PER_SD = 0.1
+#: the site whose rows `compare_summary` counts as weights (bayesreg's models name it so)
+WEIGHT_SITE = "coef"
 
 COLUMNS = (
     "map",
@@ -170,19 +170,23 @@ def compare_summary(table: pd.DataFrame) -> str:
     str
         How many weights the MAP sets exactly to zero, their posterior medians, the average
         posterior mass they keep away from zero (mean of ``1 - p_near_zero``, i.e.
-        P(|w| >= eps)), and how many MAP values fall outside their HDI.
+        P(|w| >= eps)), and how many MAP values (weights, intercept, ...) fall outside their
+        HDI. The weights are the rows of the ``coef`` site (``"coef[bmi]"``), not the
+        intercept or ``sigma``; a table without ``coef`` rows counts every row.
     """
     hdi = f"{100 * table.attrs.get('hdi_prob', 0.94):.0f}% HDI"
-    zero = table[table["map_is_zero"]]
+    is_weight = table.index.map(lambda label: str(label).split("[")[0] == WEIGHT_SITE)
+    weights = table[is_weight] if is_weight.any() else table
+    zero = weights[weights["map_is_zero"]]
     outside = table.index[~table["map_in_hdi"]].tolist()
     lines = []
     if zero.empty:
-        lines.append(f"The MAP sets none of the {len(table)} weights exactly to zero.")
+        lines.append(f"The MAP sets none of the {len(weights)} weights exactly to zero.")
     else:
         medians = ", ".join(f"{label} {value:.3g}" for label, value in zero["median"].items())
         kept = float(np.mean(1.0 - zero["p_near_zero"]))
         lines.append(
-            f"The MAP sets {len(zero)} of {len(table)} weights exactly to zero "
+            f"The MAP sets {len(zero)} of {len(weights)} weights exactly to zero "
             f"({', '.join(zero.index)}). The posterior does not: their medians are {medians}, "
             f"and on average they keep {100 * kept:.0f}% of their posterior mass away from zero "
             "(P(|w| >= eps), eps as in the table)."

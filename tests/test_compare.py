@@ -101,7 +101,9 @@ def test_explicit_eps_and_hdi_prob(lasso_fit, laplace_posterior):
 def test_summary_counts_zeros_and_kept_mass(table):
     text = compare_summary(table)
     zero = table[table["map_is_zero"]]
-    assert f"The MAP sets {len(zero)} of {len(table)} weights exactly to zero" in text
+    weights = [label for label in table.index if label.startswith("coef[")]
+    assert "intercept" in table.index  # a row, but not a weight
+    assert f"The MAP sets {len(zero)} of {len(weights)} weights exactly to zero" in text
     kept = 100 * np.mean(1 - zero["p_near_zero"])
     assert f"keep {kept:.0f}% of their posterior mass away from zero" in text
     for label in zero.index:
@@ -115,6 +117,20 @@ def test_summary_without_zeros():
         index=["coef[0]"],
     )  # fmt: skip
     assert compare_summary(table).startswith("The MAP sets none of the 1 weights exactly to zero.")
+
+
+def test_summary_counts_only_the_coef_rows_as_weights():
+    """An intercept or sigma row is in the table but is not a weight ("6 of 11 weights")."""
+    table = pd.DataFrame(
+        {"map": [0.0, 2.0, 0.0, 1.5], "median": [0.3, 2.0, 150.0, 1.4],
+         "p_near_zero": [0.2, 0.0, 0.0, 0.0], "map_in_hdi": [True, True, True, False],
+         "map_is_zero": [True, False, True, False]},
+        index=["coef[age]", "coef[bmi]", "intercept", "sigma"],
+    )  # fmt: skip
+    text = compare_summary(table)
+    assert text.startswith("The MAP sets 1 of 2 weights exactly to zero (coef[age]).")
+    assert "intercept 150" not in text  # a zero intercept is not a zero weight
+    assert "outside the 94% HDI for sigma" in text
 
 
 def test_compare_rejects_mismatched_fit(laplace_posterior):

@@ -188,14 +188,22 @@ def warn_if_unreliable(
         (diagnostics["ess_bulk"] < threshold) | (diagnostics["ess_tail"] < threshold)
     ].tolist()
     if low_ess:
-        smallest = diagnostics[["ess_bulk", "ess_tail"]].min().min()
+        # the measured values and the threshold in one unit: ESS over all chains together
+        measured = ", ".join(_low_ess_text(diagnostics.loc[label], label) for label in low_ess)
+        chains = "chain" if num_chains == 1 else "chains"
         warnings.warn(
-            f"effective sample size below {ESS_PER_CHAIN_MIN} per chain ({threshold} in all) "
-            f"for {', '.join(low_ess)} (smallest {smallest:.0f}): intervals and tail "
-            "probabilities are unreliable. Increase num_samples (or num_chains).",
+            f"effective sample size too low: {measured}, below the {threshold} "
+            f"({ESS_PER_CHAIN_MIN} per chain x {num_chains} {chains}) that reliable intervals "
+            "and tail probabilities need. Increase num_samples (or num_chains).",
             SamplingWarning,
             stacklevel=stacklevel,
         )
+
+
+def _low_ess_text(row: pd.Series, label: str) -> str:
+    """``"bulk ESS 272 for coef[bmi]"``: the smaller of the two ESS of one scalar, named."""
+    which = "bulk" if row["ess_bulk"] <= row["ess_tail"] else "tail"
+    return f"{which} ESS {row[f'ess_{which}']:.0f} for {label}"
 
 
 def _warn_if_not_computed(

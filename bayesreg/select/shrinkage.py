@@ -7,6 +7,7 @@ and its band do not.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ from .. import models, priors
 from .._repr import MAX_SITES_SHOWN
 from .._types import ArrayLike
 from .._validation import check_unique_names
+from ..data import least_squares_sigma
 from ..map import map_path as solve_map_path
 from ..priors import PriorKind
 from ..sample import sample_posterior
@@ -43,6 +45,10 @@ class ShrinkagePath:
     prior : str
         The prior kind's name, ``"laplace"`` or ``"gaussian"`` (``bayesreg.priors.get(prior)``
         labels the scale axis).
+    sigma : float
+        The known noise sd every fit used: as given, or the least-squares residual sd.
+    sigma_source : str
+        ``"given"`` or ``"least squares"`` (estimated from the data).
     """
 
     scales: np.ndarray
@@ -53,6 +59,8 @@ class ShrinkagePath:
     prob: float
     feature_names: list[str]
     prior: str
+    sigma: float = float("nan")
+    sigma_source: str = "given"
 
     def __repr__(self) -> str:
         names = ", ".join(self.feature_names[:MAX_SITES_SHOWN])
@@ -77,7 +85,7 @@ def shrinkage_path(
     scales: Sequence[float],
     *,
     prior: str = "laplace",
-    sigma: float = 1.0,
+    sigma: float | None = None,
     map_path: ArrayLike | None = None,
     prob: float = 0.9,
     num_chains: int = 2,
@@ -101,8 +109,11 @@ def shrinkage_path(
     prior : {"laplace", "gaussian"}
         Prior kind of the weights: any registered kind with one scale (``bayesreg.priors``),
         built by the kind from each scale.
-    sigma : float
-        Known noise standard deviation.
+    sigma : float, optional
+        Known noise standard deviation. ``None`` (the default) estimates it from the data as
+        the least-squares residual sd ``sqrt(RSS / (n - p - 1))``
+        (`bayesreg.data.least_squares_sigma`, as ``bayesreg fit`` and the report do); this
+        needs ``n > p + 1`` rows. The value used is recorded as ``ShrinkagePath.sigma``.
     map_path : ArrayLike, optional
         MAP weights, shape ``(len(scales), p)``, if already computed (e.g. by
         ``sklearn.linear_model.lasso_path``); by default `bayesreg.map_path` finds them
@@ -115,6 +126,28 @@ def shrinkage_path(
     Returns
     -------
     ShrinkagePath
+
+    Raises
+    ------
+    ValueError
+        On a bad ``prior``, ``scales``, ``prob`` or ``map_path``; when ``sigma`` is None and
+        there are too few rows (``n <= p + 1``) to estimate it by least squares.
+
+    Warns
+    -----
+    SamplingWarning
+        As `bayesreg.sample_posterior`, prefixed by the scale whose NUTS draws look
+        unreliable; it points at the line that called `shrinkage_path`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_diabetes
+    >>> from bayesreg.select import shrinkage_path
+    >>> X, y = load_diabetes(return_X_y=True, as_frame=True)
+    >>> path = shrinkage_path(X, y, [10.0, 1000.0], prior="gaussian", num_samples=200)
+    >>> round(path.sigma, 2), path.sigma_source, path.median.shape
+    (54.15, 'least squares', (2, 10))
     """
     choices = [kind.name for kind in _one_scale_kinds()]
     if prior not in choices:
@@ -131,6 +164,17 @@ def shrinkage_path(
     )
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
+    if sigma is None:
+        n, p = X.shape
+        if n <= p + 1:
+            raise ValueError(
+                f"sigma=None estimates the noise sd by least squares, which needs more rows than "
+                f"coefficients (n > p + 1); got n = {n} rows and p = {p} features. Pass "
+                "sigma=<the noise sd> (e.g. from domain knowledge or a pilot fit)."
+            )
+        sigma, sigma_source = least_squares_sigma(X, y), "least squares"
+    else:
+        sigma, sigma_source = float(sigma), "given"
     scales = np.asarray(scales, dtype=float)
     if scales.ndim != 1 or scales.size == 0 or np.any(scales <= 0):
         raise ValueError(f"scales must be a non-empty 1-d array of positive floats; got {scales}.")
@@ -153,18 +197,22 @@ def shrinkage_path(
         map_path[order] = fits.params["coef"]
     medians, lows, highs = [], [], []
     tail = 100 * (1.0 - prob) / 2.0
-    for scale_prior in scale_priors:
-        kwargs = {"prior": scale_prior, "sigma": sigma}
-        post = sample_posterior(
-            models.linear,
-            X,
-            y,
-            num_chains=num_chains,
-            num_warmup=num_warmup,
-            num_samples=num_samples,
-            seed=seed,
-            **kwargs,
-        )
+    for scale, scale_prior in zip(scales, scale_priors, strict=True):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            # feature names: the same compiled program as a call on the DataFrame, and
+            # warnings that name the weights as the tables do
+            post = sample_posterior(
+                models.linear, X, y, prior=scale_prior, sigma=sigma, feature_names=names,
+                num_chains=num_chains, num_warmup=num_warmup, num_samples=num_samples,
+                seed=seed,
+            )  # fmt: skip
+        symbol = kind.scale_labels[part].split()[-1]
+        for warning in caught:  # say at which scale, and point at the caller's line
+            warnings.warn(
+                warning.category(f"at {symbol} = {scale:.4g}: {warning.message}"),
+                stacklevel=2,
+            )
         coef = np.asarray(post.samples["coef"])
         medians.append(np.median(coef, axis=0))
         lows.append(np.percentile(coef, tail, axis=0))
@@ -178,4 +226,6 @@ def shrinkage_path(
         prob=prob,
         feature_names=names,
         prior=prior,
+        sigma=sigma,
+        sigma_source=sigma_source,
     )

@@ -233,7 +233,7 @@ def test_divergences_warn_with_remedy():
         f"NUTS had {post.num_divergent} divergent transitions" in m and "target_accept_prob" in m
         for m in messages
     ), messages
-    assert any("effective sample size below 100 per chain" in m for m in messages), messages
+    assert any("below the 100 (100 per chain x 1 chain)" in m for m in messages), messages
     ours = [w for w in record if issubclass(w.category, SamplingWarning)]
     assert all(w.filename == __file__ for w in ours)  # stacklevel points at the caller
 
@@ -284,7 +284,14 @@ def test_too_few_draws_warn_about_ess():
         model=correlated_pair, num_chains=2, num_warmup=300, num_samples=30
     )
     assert post.diagnostics["ess_bulk"].min() < 200
-    assert any("effective sample size below 100 per chain (200 in all)" in m for m in messages)
+    (message,) = [m for m in messages if "effective sample size" in m]
+    # the measured value and the threshold in one unit (ESS over all chains), per weight
+    assert "below the 200 (100 per chain x 2 chains)" in message, message
+    for label, row in post.diagnostics.iterrows():
+        which = "bulk" if row["ess_bulk"] <= row["ess_tail"] else "tail"
+        if min(row["ess_bulk"], row["ess_tail"]) < 200:
+            assert f"{which} ESS {row[f'ess_{which}']:.0f} for {label}" in message, message
+    assert "per chain (200 in all)" not in message  # the old, self-contradictory wording
 
 
 @pytest.mark.parametrize(
