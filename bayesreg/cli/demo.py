@@ -8,6 +8,8 @@ those tables too.
 from __future__ import annotations
 
 import argparse
+import sys
+import time
 from typing import Any
 
 from . import verify
@@ -49,17 +51,34 @@ def format_selection(selection: Any) -> str:
     return "\n".join([summary, "", "MAP weights at each choice:", weights, *how, *left_out])
 
 
+class _Progress:
+    """Show each finished stage on stderr, after the time since the start (tables: stdout)."""
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+
+    def __call__(self, line: str) -> None:
+        print(f"[{time.perf_counter() - self.start:5.1f} s] {line}", file=sys.stderr, flush=True)
+
+
 def run(args: argparse.Namespace) -> int:
-    """Run ``bayesreg demo``; its status is that of ``verify`` (0 when every row agrees)."""
+    """Run ``bayesreg demo``; its status is that of ``verify`` (0 when every row agrees).
+
+    Each stage prints one line on stderr as it finishes (what it did, its time, the time so
+    far); the tables and the report's path go to stdout.
+    """
+    progress = _Progress()
+    progress("verify: MAP vs scikit-learn on diabetes (compiling each prior's solver) ...")
     status = verify.run(args)
+    progress(f"verify done ({time.perf_counter() - progress.start:.1f} s)")
     from ..compare import compare_summary
     from .report import write_report
 
     print(
-        "\nFitting the posterior (NUTS for the Laplace prior, exact for the Gaussian), then "
-        "choosing each prior's scale by every method ..."
+        "\nThe diabetes report: MAP beside the posterior (exact for the Normal prior, NUTS for "
+        "the Laplace prior), shrinkage paths, and the choice of the prior scale ..."
     )
-    report = write_report(args.out)
+    report = write_report(args.out, progress=progress)
     for name, table in report.tables.items():
         print(f"\nMAP vs posterior, {name} prior (diabetes):")
         print(_format_compare(table))

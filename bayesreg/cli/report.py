@@ -15,7 +15,7 @@ is asked of its prior kind and the table of conventions.
 from __future__ import annotations
 
 import time
-import warnings
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,13 +69,22 @@ SECTIONS = (
     Section("laplace", (LAPLACE_SCALE,), (1.0, 1000.0), "alpha = sigma²/(n b)"),
 )
 
-#: the priors whose scale the report chooses by every method (`select_scale`): the Laplace prior
-#: (CV, MCEM, hyperprior, LOO) and the Normal prior (CV, evidence, hyperprior, LOO)
+#: the priors whose scale the report can choose (`select_scale`): the Laplace prior (CV, MCEM,
+#: hyperprior, LOO) and the Normal prior (CV, evidence, hyperprior, LOO)
 SELECTION_PRIORS = ("laplace", "gaussian")
+#: what `write_report` chooses by default: the Normal prior's scale by the methods that reuse
+#: programs compiled for the rest of the report or cost one compile each (CV, the exact
+#: evidence, LOO of exact posteriors). The hyperprior, MCEM and the Laplace prior's LOO each
+#: compile and run NUTS again (~40 s more on a 2-core machine): ``bayesreg scale`` runs them.
+DEFAULT_SELECTION_PRIORS = ("gaussian",)
+DEFAULT_SELECTION_METHODS = {
+    "gaussian": ("cv_min", "cv_1se", "evidence", "loo"),
+    "laplace": ("cv_min", "cv_1se", "mcem", "loo"),
+}
 #: at most this many chains, warmup steps and draws for every posterior of the scale selection
-#: (each Monte Carlo EM iteration, the hyperprior, 8 LOO points per prior): what keeps both
-#: selections to about 50 s of CPU on a 2-core machine, where the report's 4 x 500 takes 80 s
-SELECTION_SAMPLING = {"num_chains": 2, "num_warmup": 400, "num_samples": 400}
+#: (each Monte Carlo EM iteration, the hyperprior, 8 LOO points per prior); equal to the
+#: report's defaults, so the LOO points reuse the compiled sampler of the posterior sections
+SELECTION_SAMPLING = {"num_chains": 4, "num_warmup": 500, "num_samples": 1000}
 
 #: scikit-learn options of the reference fits per convention (default: scikit-learn's)
 SOLVER_OPTIONS = {"lasso": {"tol": 1e-12, "max_iter": 100_000}}
@@ -97,10 +106,12 @@ def write_report(
     scaled: bool = True,
     num_chains: int = 4,
     num_warmup: int = 500,
-    num_samples: int = 500,
-    num_path_scales: int = 15,
+    num_samples: int = 1000,
+    num_path_scales: int = 7,
     seed: int = 0,
-    selection_priors: tuple[str, ...] = SELECTION_PRIORS,
+    selection_priors: tuple[str, ...] = DEFAULT_SELECTION_PRIORS,
+    selection_methods: Mapping[str, Sequence[str]] | None = DEFAULT_SELECTION_METHODS,
+    progress: Callable[[str], None] | None = None,
 ) -> Report:
     r"""Fit diabetes with Gaussian and Laplace priors and write ``report.md`` with figures.
 
@@ -112,13 +123,22 @@ def write_report(
         ``load_diabetes(scaled=...)``: features centred and scaled to unit norm (the default,
         as in Efron et al. 2004 and Park & Casella 2008) or raw.
     num_chains, num_warmup, num_samples, seed
-        NUTS settings for the Laplace posterior (also used at each point of its shrinkage path).
+        Sampler settings of every posterior: NUTS for the Laplace prior, exact for the Normal
+        one; the same at each point of the shrinkage paths, so that one compiled program per
+        sampler serves the whole report. The defaults, 4 chains of 500 warmup steps and 1000
+        draws, pass NUTS's diagnostics (R-hat <= 1.01, ESS >= 100 per chain) at every scale of
+        the Laplace path, down to b = 1 (4 x 500 draws do not there).
     num_path_scales : int
-        Points of each shrinkage path (prior scales on a log grid).
+        Points of each shrinkage path (prior scales on a log grid); each is a posterior.
     selection_priors : tuple of str
-        The priors whose scale is chosen by every method (`select_scale`); ``()`` leaves the
-        section out. Its posteriors take ``num_chains``, ``num_warmup`` and ``num_samples``,
-        each capped at `SELECTION_SAMPLING` (2 chains, 400 warmup steps, 400 draws).
+        The priors (among `SELECTION_PRIORS`) whose scale `select_scale` chooses; ``()``
+        leaves the section out. Its posteriors take ``num_chains``, ``num_warmup`` and
+        ``num_samples``, each capped at `SELECTION_SAMPLING`.
+    selection_methods : mapping of str to sequence of str, optional
+        Per prior, the methods of `select_scale` to run (default
+        `DEFAULT_SELECTION_METHODS`); ``None`` runs every method that applies.
+    progress : callable, optional
+        Called with a short line as each stage finishes (what it did, how long it took).
 
     Returns
     -------
@@ -137,12 +157,14 @@ def write_report(
     from sklearn.datasets import load_diabetes
 
     start = time.perf_counter()
+    stage = _Stages(progress)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     data = load_diabetes(as_frame=True, scaled=scaled)
     X, y = data.data, data.target.to_numpy(dtype=float)
     n, p = X.shape
     sigma = least_squares_sigma(X.to_numpy(), y)
+    sampling = {"num_chains": num_chains, "num_warmup": num_warmup, "num_samples": num_samples}
 
     sections, tables, figures = [], {}, []
     for section in SECTIONS:
@@ -156,10 +178,7 @@ def write_report(
             **params, **SOLVER_OPTIONS.get(convention.name, {})
         )
         fit = map_estimate(linear, X.to_numpy(), y, prior=prior, sigma=sigma)
-        post = sample_posterior(
-            linear, X, y, prior=prior, sigma=sigma, num_chains=num_chains,
-            num_warmup=num_warmup, num_samples=num_samples, seed=seed,
-        )  # fmt: skip
+        post = sample_posterior(linear, X, y, prior=prior, sigma=sigma, seed=seed, **sampling)
         table = compare(fit, post)
         tables[name] = table
         sk = oracle.fit(X, y)
@@ -198,68 +217,88 @@ def write_report(
                 + (["", f"![densities]({shown[1]})"] if len(shown) > 1 else [])
             )
         )
+        stage(
+            f"{name} prior: MAP and {post.num_chains} x {post.num_samples} posterior draws "
+            f"({post.method}), max R-hat {diag['r_hat'].max():.3f}"
+        )
 
     paths = []
     for section in reversed(SECTIONS):  # the lasso path first (Park & Casella 2008, Fig. 1)
         name = section.prior
         scales = np.geomspace(*section.path_scales, num_path_scales)
+        kind = priors.get(name)
+        # the MAP at each scale by the program map_estimate compiled above (a map_path run
+        # would compile one more)
+        map_points = [
+            map_estimate(
+                linear, X.to_numpy(), y, prior=kind.build(**{kind.parts[0]: float(scale)}),
+                sigma=sigma,
+            ).params["coef"]
+            for scale in scales
+        ]  # fmt: skip
         path = shrinkage_path(
-            X, y, scales, prior=name, sigma=sigma, num_chains=num_chains,
-            num_warmup=num_warmup, num_samples=num_samples, seed=seed,
+            X, y, scales, prior=name, sigma=sigma, map_path=np.asarray(map_points), seed=seed,
+            **sampling,
         )  # fmt: skip
         figure = f"shrinkage_{name}.png"
         save_figure(plot_shrinkage(path), out / figure)
         figures.append(figure)
         paths.append(f"![shrinkage {name}]({figure})")
+        stage(f"{name} shrinkage path: MAP and posterior at {num_path_scales} prior scales")
 
-    geometry_b, geometry_tau, columns = _geometry_scales(X, y, sigma)
+    geometry_b, geometry_tau, columns, map_points = _geometry(X, y, sigma)
     X2 = X[columns].to_numpy() - X[columns].to_numpy().mean(0)
     y2 = y - y.mean()
-    map_points = {}  # the figure draws MAPs, it does not fit them: one per part (lasso, ridge)
-    for part, scale in (("l1_scale", geometry_b), ("l2_scale", geometry_tau)):
-        given = {"l1_scale": None, "l2_scale": None, part: scale}
-        kind = priors.for_parts(given["l1_scale"], given["l2_scale"])
-        fit = map_estimate(
-            linear, X2, y2, prior=kind.build(**{part: scale}), sigma=sigma, intercept=False
-        )
-        map_points[kind.name] = np.asarray(fit.params["coef"])
     fig = plot_geometry(
         X2, y2, map_points=map_points, l1_scale=geometry_b, l2_scale=geometry_tau, sigma=sigma
     )
     fig.axes[0].set_title(f"{columns[0]} and {columns[1]} only (centred, no intercept)")
     save_figure(fig, out / "geometry.png")
     figures.append("geometry.png")
+    stage("geometry figure (two features, closed-form lasso and ridge)")
 
-    given = {"num_chains": num_chains, "num_warmup": num_warmup, "num_samples": num_samples}
-    sampling = {key: min(given[key], most) for key, most in SELECTION_SAMPLING.items()}
+    capped = {key: min(sampling[key], most) for key, most in SELECTION_SAMPLING.items()}
     selections, choosing = {}, []
     for name in selection_priors:
-        with warnings.catch_warnings(record=True) as caught:
-            # the short chains at the grid's weak end may warn (R-hat, ESS, Pareto k): the
-            # section counts them instead of flooding the demo's output
-            warnings.simplefilter("always")
-            selection = select_scale(X, y, prior=name, seed=seed, **sampling)  # sigma as above
+        methods = None if selection_methods is None else list(selection_methods[name])
+        selection = select_scale(X, y, prior=name, seed=seed, methods=methods, **capped)
         selections[name] = selection
         figure = f"scale_selection_{name}.png"
         save_figure(selection.plot(), out / figure)
         figures.append(figure)
-        choosing.append(_selection_section(selection, figure, caught, sampling))
+        choosing.append(_selection_section(selection, figure, capped, methods))
+        chosen_by = ", ".join(METHODS[m] for m in selection.table["method"])
+        stage(f"{name} prior: scale chosen by {chosen_by}")
 
     header = [
         "# bayesreg report: diabetes, MAP beside the posterior",
         "",
         f"Data: scikit-learn diabetes, n = {n}, p = {p}, scaled = {scaled}. Model: "
-        "`bayesreg.models.linear`, flat intercept, known noise sd "
-        f"sigma = {sigma:.4g} (least-squares residual sd).",
-        "Table columns: MAP; posterior mean, median, sd; 94% HDI; P(w > 0); "
-        "P(|w| < eps) with eps = 0.1 posterior sd; whether the MAP is in the HDI / exactly zero.",
+        "`bayesreg.models.linear` (y = intercept + X w + Normal noise), flat intercept, known "
+        f"noise sd sigma = {sigma:.4g} (the least-squares residual sd). Each weight w (one "
+        "per feature, `coef[bmi]` is the weight of bmi) gets the prior of its section.",
+        "",
+        "How to read the tables (one row per weight, then the intercept):",
+        "",
+        "| column | meaning |",
+        "|---|---|",
+        "| map | the posterior mode (MAP): the penalized fit (ridge, lasso) |",
+        "| mean, median, sd | of the posterior draws |",
+        "| hdi_low, hdi_high | the 94% highest-density interval: the narrowest interval holding "
+        "94% of the draws |",
+        "| p_positive | P(w > 0): the posterior probability that the weight is positive |",
+        "| p_near_zero, eps | P(abs(w) < eps), with eps a tenth of the weight's posterior sd |",
+        "| map_in_hdi | whether the MAP lies inside the HDI |",
+        "| map_is_zero | whether the MAP is exactly zero (the lasso drops the feature) |",
         "",
     ]
     footer = [
         "## Shrinkage paths",
         "",
-        "MAP path (lasso / ridge) beside the posterior median and 90% credible band over the "
-        "prior scale (Park & Casella 2008, Fig. 1).",
+        "Left: the MAP of each weight (the lasso / ridge path) over the prior scale, from strong "
+        "shrinkage (small b or tau) to weak. Right: the posterior median of each weight with "
+        f"its 90% credible band, at {num_path_scales} of those scales (Park & Casella 2008, "
+        "Fig. 1): the lasso sets weights exactly to zero, the posterior median never does.",
         "",
         *paths,
         "",
@@ -277,7 +316,22 @@ def write_report(
     report = out / "report.md"
     with atomic_write(report, "w") as handle:  # utf-8; a reader never sees half a report
         handle.write("\n".join(header + ["\n\n".join(sections), ""] + footer))
+    stage(f"report written: {report}")
     return Report(report, tables, selections)
+
+
+class _Stages:
+    """Report each finished stage to ``progress``, with the time it took."""
+
+    def __init__(self, progress: Callable[[str], None] | None) -> None:
+        self.progress = progress
+        self.last = time.perf_counter()
+
+    def __call__(self, what: str) -> None:
+        now = time.perf_counter()
+        if self.progress is not None:
+            self.progress(f"{what} ({now - self.last:.1f} s)")
+        self.last = now
 
 
 def selection_summary(selection: ScaleSelection) -> pd.DataFrame:
@@ -289,7 +343,10 @@ def selection_summary(selection: ScaleSelection) -> pd.DataFrame:
 
 
 def _selection_section(
-    selection: ScaleSelection, figure: str, caught: list, sampling: dict[str, int]
+    selection: ScaleSelection,
+    figure: str,
+    sampling: dict[str, int],
+    methods: Sequence[str] | None,
 ) -> str:
     """Write the section on choosing one prior's scale: words, the table, the figure."""
     draws = f"{sampling['num_chains']} x {sampling['num_samples']} draws"
@@ -315,6 +372,17 @@ def _selection_section(
         else "more than CV's noise: some choices predict measurably worse"
     )
     left_out = "".join(f" Not run: {METHODS[m]}, {why}." for m, why in selection.notes.items())
+    skipped = [
+        METHODS[m]
+        for m in METHODS
+        if methods is not None and m not in methods and m not in selection.notes
+    ]
+    if skipped:
+        left_out += (
+            f" Left out of this report to keep it quick: {', '.join(skipped)} (each samples "
+            f"more posteriors by NUTS); `select_scale(X, y, prior={kind.name!r})` or "
+            "`bayesreg scale` runs every method."
+        )
     lines = [
         f"## Choosing the prior scale: {kind.label} prior",
         "",
@@ -346,15 +414,8 @@ def _selection_section(
         f"![scale selection {selection.prior}]({figure})",
         "",
     ]
-    caught = [w for w in caught if issubclass(w.category, UserWarning)]
-    kinds = sorted({w.category.__name__ for w in caught})
-    if kinds:
-        lines[-1:-1] = [
-            f"The posteriors sampled for this section raised {len(caught)} warnings "
-            f"({', '.join(kinds)}), as short chains ({draws}) do at the weak-prior end of the "
-            "grid; longer chains (select_scale's num_samples, num_chains) quiet them.",
-            "",
-        ]
+    if selection.loo is not None:
+        lines[-1:-1] = [f"Each LOO point is a posterior of {draws}.", ""]
     return "\n".join(lines)
 
 
@@ -379,10 +440,10 @@ def markdown_table(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def _geometry_scales(
+def _geometry(
     X: pd.DataFrame, y: np.ndarray, sigma: float
-) -> tuple[float, float, list[str]]:
-    """Prior scales for the 2-weight figure on ``bmi`` and ``bp``: lasso with one zero, ridge alike.
+) -> tuple[float, float, list[str], dict[str, np.ndarray]]:
+    """Prior scales and MAPs for the 2-weight figure on ``bmi`` and ``bp``: lasso with one zero.
 
     With centred data, feature ``j`` (largest ``|x_jᵀy|``) enters the lasso path at
     ``alpha_1 = |c_j| / n``, ``c = Xᵀy``; while it is alone ``w_j = (c_j - n alpha s_j) / x_jᵀx_j``,
@@ -390,6 +451,10 @@ def _geometry_scales(
     ``g = x_kᵀx_j / x_jᵀx_j``. Between the two knots the lasso has exactly one zero; ``b`` puts
     alpha a quarter of the way up from the lower knot. ``tau`` is chosen on a grid so that the
     ridge solution's L2 norm matches the lasso's L1 norm (circle and diamond of one size).
+
+    The MAPs are these closed forms (the figure draws MAPs, it does not fit them): the lasso
+    ``w_j`` above with ``w_k = 0``, the ridge ``(ZᵀZ + alpha I)⁻¹ Zᵀy``; they are what
+    `map_estimate` returns (tests/cli/test_report.py checks it).
     """
     columns = ["bmi", "bp"]
     Z = X[columns].to_numpy() - X[columns].to_numpy().mean(0)
@@ -408,8 +473,13 @@ def _geometry_scales(
     taus = np.geomspace(1.0, 1e4, 400)
     ridge_alphas = penalty.ridge_alpha(taus, sigma=sigma)
     norms = [np.linalg.norm(np.linalg.solve(Z.T @ Z + a * np.eye(2), c)) for a in ridge_alphas]
-    tau = float(taus[np.argmin(np.abs(np.asarray(norms) - l1_norm))])
-    return penalty.lasso_prior_scale(alpha, sigma=sigma, n=n), tau, columns
+    best = int(np.argmin(np.abs(np.asarray(norms) - l1_norm)))
+    lasso = np.zeros(2)
+    lasso[j] = (c[j] - n * alpha * s) / (Z[:, j] @ Z[:, j])
+    ridge = np.linalg.solve(Z.T @ Z + ridge_alphas[best] * np.eye(2), c)
+    map_points = {"laplace": lasso, "gaussian": ridge}
+    b = penalty.lasso_prior_scale(alpha, sigma=sigma, n=n)
+    return b, float(taus[best]), columns, map_points
 
 
 def save_figure(fig: plt.Figure, path: Path) -> None:
