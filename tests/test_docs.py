@@ -195,7 +195,7 @@ def test_site(tmp_path: Path, executed_folder: Path) -> None:
             context = text[max(text.find(literal) - 300, 0) :][:600]
             assert literal not in text, (page, literal, context)
         assert "fonts.googleapis.com" not in html, page
-        assert "stylesheets/extra.css" in html, page  # long code lines wrap inside the column
+        assert "stylesheets/extra.css" in html, page  # code kept inside the page column
         # every entry of the page's table of contents leads to a heading of the page
         ids = set(re.findall(r'\sid="([^"]+)"', html))
         toc = re.findall(r'<a href="#([^"]+)" class="md-nav__link"', html)
