@@ -30,6 +30,7 @@ __all__ = [
     "scalar_labels",
     "stuck_chains",
     "warn_if_unreliable",
+    "warnings_at_caller",
 ]
 
 RHAT_MAX = 1.01
@@ -104,6 +105,24 @@ def diagnostics_table(idata: az.InferenceData, latent: Sequence[str]) -> pd.Data
         for column, dataset in columns.items()
     }
     return pd.DataFrame(values, index=labels, dtype=float)
+
+
+@contextmanager
+def warnings_at_caller(prefix: str = "", *, stacklevel: int = 1) -> Iterator[None]:
+    """Issue the warnings raised inside again, at the line that called the library function.
+
+    A library helper that samples (a shrinkage path, a scale selection) would otherwise show
+    its own line as the source of a `SamplingWarning`. Inside the block every warning is
+    recorded; on leaving it, each is warned again (same category, ``prefix`` + message) under
+    the caller's filters, ``stacklevel`` frames above the function that holds the block
+    (1: that function's caller). Nothing is dropped: an ``"error"`` filter still raises.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for warning in caught:
+        # + 2: this generator's frame and contextlib's __exit__ sit between
+        warnings.warn(warning.category(f"{prefix}{warning.message}"), stacklevel=stacklevel + 3)
 
 
 def check_draws_were_made(chains: Mapping[str, np.ndarray], latent: Sequence[str]) -> None:

@@ -33,6 +33,7 @@ import pandas as pd
 from .. import models, penalty, priors
 from .._types import ArrayLike
 from ..data import least_squares_sigma
+from ..sample.diagnostics import warnings_at_caller
 from .cv import CVPath, cv_path, one_se_rule
 from .scale_methods import METHODS, RUNNERS, Problem, not_applicable
 
@@ -291,6 +292,12 @@ def select_scale(
         two distinct values or with non-positive ones; ``sigma`` for a likelihood without one;
         a method asked for that does not apply.
 
+    Warns
+    -----
+    SamplingWarning, ParetoKWarning
+        From the posteriors it samples (MCEM, hyperprior, LOO), pointing at the line that
+        called `select_scale`.
+
     Notes
     -----
     The rows' scales are on one footing: every row is the MAP of the same model (the same
@@ -375,19 +382,21 @@ def select_scale(
             + ". Leave them out (or methods=None for every one that applies)."
         )
     chosen = [m for m in chosen if m not in notes]
-    choices, results = {}, {}
-    for method in [m for m in chosen if m in RUNNERS]:
-        scale, how, results[method] = RUNNERS[method](problem)
-        if scale is None:
-            notes[method] = how
-        else:
-            choices[method], details[method] = scale, how
-    chosen = [m for m in chosen if m not in notes]
+    # warnings of the posteriors sampled (MCEM, hyperprior, LOO) point at the caller's line
+    with warnings_at_caller():
+        choices, results = {}, {}
+        for method in [m for m in chosen if m in RUNNERS]:
+            scale, how, results[method] = RUNNERS[method](problem)
+            if scale is None:
+                notes[method] = how
+            else:
+                choices[method], details[method] = scale, how
+        chosen = [m for m in chosen if m not in notes]
 
-    # one CV run over the grid and every choice: each row's error is the CV mean at its scale
-    cv_scales = np.unique(np.concatenate([grid, list(choices.values())]))
-    cv = cv_path(problem.model, X, y, path={"prior": [problem.build(s) for s in cv_scales]},
-                 folds=folds, **fixed)  # fmt: skip
+        # one CV run over the grid and every choice: each row's error is the CV mean at its scale
+        cv_scales = np.unique(np.concatenate([grid, list(choices.values())]))
+        cv = cv_path(problem.model, X, y, path={"prior": [problem.build(s) for s in cv_scales]},
+                     folds=folds, **fixed)  # fmt: skip
     on_grid = np.searchsorted(cv_scales, grid)
     mean, se = cv.mean[on_grid], cv.se[on_grid]
     if "cv_min" in chosen:

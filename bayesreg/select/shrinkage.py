@@ -7,7 +7,6 @@ and its band do not.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -22,6 +21,7 @@ from ..data import least_squares_sigma
 from ..map import map_path as solve_map_path
 from ..priors import PriorKind
 from ..sample import sample_posterior
+from ..sample.diagnostics import warnings_at_caller
 
 __all__ = ["ShrinkagePath", "shrinkage_path"]
 
@@ -196,10 +196,11 @@ def shrinkage_path(
         map_path = np.empty((scales.size, X.shape[1]))
         map_path[order] = fits.params["coef"]
     medians, lows, highs = [], [], []
+    symbol = kind.scale_labels[part].split()[-1]
     tail = 100 * (1.0 - prob) / 2.0
     for scale, scale_prior in zip(scales, scale_priors, strict=True):
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        # warnings say at which scale, and point at the caller's line
+        with warnings_at_caller(f"at {symbol} = {scale:.4g}: "):
             # feature names: the same compiled program as a call on the DataFrame, and
             # warnings that name the weights as the tables do
             post = sample_posterior(
@@ -207,12 +208,6 @@ def shrinkage_path(
                 num_chains=num_chains, num_warmup=num_warmup, num_samples=num_samples,
                 seed=seed,
             )  # fmt: skip
-        symbol = kind.scale_labels[part].split()[-1]
-        for warning in caught:  # say at which scale, and point at the caller's line
-            warnings.warn(
-                warning.category(f"at {symbol} = {scale:.4g}: {warning.message}"),
-                stacklevel=2,
-            )
         coef = np.asarray(post.samples["coef"])
         medians.append(np.median(coef, axis=0))
         lows.append(np.percentile(coef, tail, axis=0))
