@@ -41,12 +41,23 @@ def format_selection(selection: Any) -> str:
     """Write a scale selection as the demo prints it: the table, then the MAP weights."""
     import pandas as pd
 
+    from ..select.scale import METHODS
     from .report import selection_summary
 
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         summary = selection_summary(selection).to_string(float_format=lambda v: f"{v:.4g}")
         weights = selection.coefficients.to_string(float_format=lambda v: f"{v:.4g}")
     left_out = [f"  not run: {method}: {why}" for method, why in selection.notes.items()]
+    asked_out = [
+        METHODS[m]
+        for m in METHODS
+        if m not in selection.notes and m not in set(selection.table["method"])
+    ]
+    if asked_out:
+        left_out.append(
+            f"  not run here (to keep the demo quick): {', '.join(asked_out)}; "
+            "select_scale(..., methods=None) runs every method that applies"
+        )
     how = [f"  {key}: {text}" for key, text in selection.details.items()]
     return "\n".join([summary, "", "MAP weights at each choice:", weights, *how, *left_out])
 
@@ -79,12 +90,18 @@ def run(args: argparse.Namespace) -> int:
         "the Laplace prior), shrinkage paths, and the choice of the prior scale ..."
     )
     report = write_report(args.out, progress=progress)
+    print(
+        "Columns: map = the posterior mode (the ridge / lasso fit); mean, median, sd and the "
+        "94% highest-density interval (hdi_low, hdi_high) of the posterior draws; p_positive = "
+        "P(w > 0); p_near_zero = P(|w| < eps), eps = 0.1 posterior sd; map_in_hdi; map_is_zero. "
+        f"More in {report.path}."
+    )
     for name, table in report.tables.items():
         print(f"\nMAP vs posterior, {name} prior (diabetes):")
         print(_format_compare(table))
         print(compare_summary(table))
     for name, selection in report.selections.items():
-        print(f"\nChoosing the prior scale, {name} prior (diabetes), every method on one grid:")
+        print(f"\nChoosing the prior scale, {name} prior (diabetes), several methods on one grid:")
         print(format_selection(selection))
     print(f"\nreport written to {report.path}")
     return status

@@ -266,7 +266,7 @@ def write_report(
         figure = f"scale_selection_{name}.png"
         save_figure(selection.plot(), out / figure)
         figures.append(figure)
-        choosing.append(_selection_section(selection, figure, capped, methods))
+        choosing.append(_selection_section(selection, figure, methods))
         chosen_by = ", ".join(METHODS[m] for m in selection.table["method"])
         stage(f"{name} prior: scale chosen by {chosen_by}")
 
@@ -345,11 +345,9 @@ def selection_summary(selection: ScaleSelection) -> pd.DataFrame:
 def _selection_section(
     selection: ScaleSelection,
     figure: str,
-    sampling: dict[str, int],
     methods: Sequence[str] | None,
 ) -> str:
     """Write the section on choosing one prior's scale: words, the table, the figure."""
-    draws = f"{sampling['num_chains']} x {sampling['num_samples']} draws"
     kind = priors.get(selection.prior)
     table, symbol = selection.table, selection.scale_name
     low, high = float(table["scale"].min()), float(table["scale"].max())
@@ -397,6 +395,11 @@ def _selection_section(
         "",
         markdown_table(selection_summary(selection)),
         "",
+        f"Columns: {symbol}, the chosen prior scale; {selection.convention} "
+        f"{selection_summary(selection).columns[1].split()[-1]}, the same penalty in "
+        "scikit-learn's terms; cv_error, the mean held-out squared error over the folds; "
+        "cv_se, its standard error; zeros, the weights the MAP sets exactly to zero.",
+        "",
         "MAP weights at each method's choice:",
         "",
         markdown_table(selection.coefficients.rename_axis("weight")),
@@ -414,8 +417,6 @@ def _selection_section(
         f"![scale selection {selection.prior}]({figure})",
         "",
     ]
-    if selection.loo is not None:
-        lines[-1:-1] = [f"Each LOO point is a posterior of {draws}.", ""]
     return "\n".join(lines)
 
 
