@@ -41,7 +41,7 @@ def save(obj: Any, path: PathLike, **options: Any) -> None:
     --------
     >>> import os, tempfile, numpy as np, bayesreg as br
     >>> X = np.random.default_rng(0).normal(size=(20, 3)); y = X[:, 0]
-    >>> fit = br.map_estimate(br.models.linear, X, y, prior=br.models.laplace(1.0))
+    >>> fit = br.map_estimate(br.models.linear, X, y, prior=br.models.laplace(1.0), sigma=1.0)
     >>> path = os.path.join(tempfile.mkdtemp(), "fit.npz")
     >>> br.io.save(fit, path)
     >>> type(br.io.load(path)).__name__

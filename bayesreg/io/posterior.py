@@ -124,7 +124,7 @@ def save_posterior(post: PosteriorResult, path: PathLike) -> None:
     >>> from bayesreg.sample import sample_posterior
     >>> X = np.random.default_rng(0).normal(size=(20, 2)); y = X[:, 0]
     >>> post = sample_posterior(br.models.linear, X, y, prior=br.models.gaussian(1.0),
-    ...                         num_samples=100)
+    ...                         sigma=1.0, num_samples=100)
     >>> path = os.path.join(tempfile.mkdtemp(), "post.nc")
     >>> save_posterior(post, path)
     >>> back = load_posterior(path)

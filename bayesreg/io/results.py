@@ -227,7 +227,7 @@ def save_map(fit: MapResult, path: PathLike, *, include_data: bool = True) -> No
     >>> import os, tempfile, numpy as np, bayesreg as br
     >>> from bayesreg.io import load_map, save_map
     >>> X = np.random.default_rng(0).normal(size=(20, 3)); y = X[:, 0]
-    >>> fit = br.map_estimate(br.models.linear, X, y, prior=br.models.laplace(1.0))
+    >>> fit = br.map_estimate(br.models.linear, X, y, prior=br.models.laplace(1.0), sigma=1.0)
     >>> path = os.path.join(tempfile.mkdtemp(), "fit.npz")
     >>> save_map(fit, path)
     >>> back = load_map(path)
@@ -406,7 +406,7 @@ def save_map_path(result: MapPath, path: PathLike, *, include_data: bool = True)
     >>> from bayesreg.io import load_map_path, save_map_path
     >>> X = np.random.default_rng(0).normal(size=(20, 3)); y = X[:, 0]
     >>> scales = [0.1, 1.0]
-    >>> result = br.map_path(br.models.linear, X, y,
+    >>> result = br.map_path(br.models.linear, X, y, sigma=1.0,
     ...                      path={"prior": [br.models.laplace(b) for b in scales]})
     >>> path = os.path.join(tempfile.mkdtemp(), "path.npz")
     >>> save_map_path(result, path)

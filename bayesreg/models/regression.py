@@ -127,7 +127,8 @@ def default_noise_prior(y: ArrayLike | None) -> dist.HalfNormal:
             '(result.kwargs["sigma"]).'
         )
     if is_concrete(y):
-        spread = float(np.std(np.asarray(y, dtype=float)))
+        values = np.asarray(y, dtype=float)
+        spread = float(np.std(values)) if values.size else 0.0  # no rows: the model says so
         return dist.HalfNormal(spread if spread > 0 else 1.0)
     spread = jnp.std(jnp.asarray(y))  # traced (e.g. the folds of a compiled cv_path)
     return dist.HalfNormal(jnp.where(spread > 0, spread, 1.0))

@@ -78,7 +78,8 @@ def trace_of(model, *args, **kwargs):
 @pytest.mark.parametrize("model", [linear, logistic, poisson])
 def test_sites_and_named_plates(model):
     X = np.random.default_rng(0).normal(size=(7, 3))
-    tr = trace_of(model, X, None, prior=laplace(1.0))
+    noise = {"sigma": 1.0} if model is linear else {}  # y=None: nothing to scale a default by
+    tr = trace_of(model, X, None, prior=laplace(1.0), **noise)
     assert {"intercept", "coef", "y", "mu"} <= set(tr)
     assert tr["coef"]["value"].shape == (3,)
     assert tr["y"]["value"].shape == (7,)

@@ -187,8 +187,9 @@ def test_dataframe_columns_name_the_features(gaussian_problem):
     d = gaussian_problem
     X = pd.DataFrame(d["X"], columns=["age", "bmi", "bp"])
     post = sample_posterior(
-        models.linear, X, pd.Series(d["y"]), prior=models.gaussian(1.0), num_samples=100
-    )
+        models.linear, X, pd.Series(d["y"]), prior=models.gaussian(1.0), sigma=1.0,
+        num_samples=100,
+    )  # fmt: skip
     assert list(post.idata.posterior["coef"].coords["features"].values) == ["age", "bmi", "bp"]
     assert isinstance(post.args[0], np.ndarray)
 
@@ -196,10 +197,14 @@ def test_dataframe_columns_name_the_features(gaussian_problem):
 def test_auto_chooses_exact_only_when_it_applies(gaussian_problem):
     d = gaussian_problem
     expanded = dist.Normal(0.0, 1.0).expand([3])
-    post = sample_posterior(models.linear, d["X"], d["y"], prior=expanded, num_samples=10)
+    post = sample_posterior(
+        models.linear, d["X"], d["y"], prior=expanded, sigma=1.0, num_samples=10
+    )
     assert post.method == "exact"
     with pytest.raises(ValueError, match="not Normal"):
-        sample_posterior(models.linear, d["X"], d["y"], prior=models.laplace(1.0), method="exact")
+        sample_posterior(
+            models.linear, d["X"], d["y"], prior=models.laplace(1.0), sigma=1.0, method="exact"
+        )
     with pytest.raises(ValueError, match="sigma has a prior"):
         sample_posterior(
             models.linear, d["X"], d["y"], prior=models.gaussian(1.0),
