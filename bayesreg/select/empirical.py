@@ -28,6 +28,7 @@ from .._compile import MODEL_LOCK
 from .._validation import prepare_model_arguments
 from ..map import ConvergenceWarning, MapResult, map_estimate
 from ..sample import PosteriorResult
+from ..sample.diagnostics import warnings_at_caller
 from .mcem import lasso_start, monte_carlo_em
 from .ridge_evidence import linear_spectrum, maximize_evidence
 
@@ -365,7 +366,8 @@ def empirical_bayes(
         return _evidence_method(named, max_iter=max_iter, tol=tol)
     options = {k: (_MCEM_SAMPLER[k] if v is None else v) for k, v in sampler.items()}
     options["progress_bar"] = progress_bar
-    return method(named, seed=seed, max_iter=max_iter, tol=tol, sampler=options)
+    with warnings_at_caller("Monte Carlo EM: "):  # the sampler's warnings point at the caller
+        return method(named, seed=seed, max_iter=max_iter, tol=tol, sampler=options)
 
 
 # one method per supported model: the closed-form evidence, or Monte Carlo EM

@@ -28,6 +28,7 @@ import numpy as np
 
 from ..map.path import path_values
 from ..sample import PosteriorResult, sample_posterior
+from ..sample.diagnostics import warnings_at_caller
 
 __all__ = ["PARETO_K_THRESHOLD", "LooPath", "ParetoKWarning", "loo_path"]
 
@@ -207,10 +208,11 @@ def loo_path(
     posteriors, estimates = [], []
     for i in range(k):
         point = {name: sequence[i] for name, sequence in values.items()}
-        post = sample_posterior(
-            model, *args, num_samples=num_samples, num_chains=num_chains, seed=seed,
-            log_likelihood=True, **kwargs, **point,
-        )  # fmt: skip
+        with warnings_at_caller(f"at path point {i}: "):  # pointing at loo_path's caller
+            post = sample_posterior(
+                model, *args, num_samples=num_samples, num_chains=num_chains, seed=seed,
+                log_likelihood=True, **kwargs, **point,
+            )  # fmt: skip
         posteriors.append(post)
         estimates.append(_psis_loo(post))
     pareto_k = np.stack([e.pareto_k for e in estimates])

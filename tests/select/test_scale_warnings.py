@@ -16,3 +16,17 @@ def test_sampling_warnings_point_at_the_caller(diabetes):
     ours = [w for w in record if issubclass(w.category, SamplingWarning)]
     assert ours
     assert all(w.filename == __file__ for w in ours), [(w.filename, w.lineno) for w in ours]
+
+
+def test_loo_path_sampling_warnings_point_at_the_caller(diabetes):
+    from bayesreg import loo_path, models
+
+    X, y = diabetes
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        priors = [models.laplace(b) for b in (5.0, 20.0)]
+        loo_path(models.linear, X, y, sigma=54.0, path={"prior": priors},
+                 num_chains=2, num_warmup=10, num_samples=10)  # fmt: skip
+    ours = [w for w in record if issubclass(w.category, SamplingWarning)]
+    assert ours and all(str(w.message).startswith("at path point ") for w in ours)
+    assert all(w.filename == __file__ for w in ours), [(w.filename, w.lineno) for w in ours]
