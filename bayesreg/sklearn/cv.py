@@ -101,6 +101,10 @@ class _CrossValidated:
     def _set_fold_losses(self, losses: np.ndarray) -> None:
         raise NotImplementedError
 
+    def _fold_noise(self, y: np.ndarray) -> tuple[float, dict[str, Any]]:
+        """Return the noise sd that converts the grid for the folds, and their model kwargs."""
+        return self._penalty_sigma(), self._model_kwargs(y)
+
     def _fit_map(self, X: np.ndarray, y: np.ndarray) -> None:
         fit_intercept = check_bool(self.fit_intercept, "fit_intercept")
         one_se = check_bool(self.one_se, "one_se")
@@ -122,7 +126,7 @@ class _CrossValidated:
             )
         pairs = resolve_folds(folds, n, X, y, stratify=self._stratified)
         grid = self._grid(X, y, kind, l1_ratio)
-        sigma = self._penalty_sigma()
+        sigma, fold_kwargs = self._fold_noise(y)
         # a fold is fitted at the grid's penalty: the prior of its (mean) training size
         n_train = int(round(float(np.mean([len(train) for train, _ in pairs]))))
         fold_parts = penalty.prior_parts(
@@ -135,22 +139,26 @@ class _CrossValidated:
             type(self)._model, X, y, path=path, folds=pairs, scoring=self.scoring, tol=tol,
             max_iter=max_iter, intercept=fit_intercept,
             feature_names=None if names is None else [str(name) for name in names],
-            **self._model_kwargs(y),
+            **fold_kwargs,
         )  # fmt: skip
         index = result.one_se_index if one_se else result.best_index
-        all_rows = penalty.prior_parts(
-            row.name, dict(zip(row.params, (grid, l1_ratio), strict=False)), sigma=sigma, n=n
-        )
-        self._set_cv_attributes(result, grid, all_rows, kind, index)
+        self._set_cv_attributes(result, grid, kind, index)
         super()._fit_map(X, y)
+        # the prior scales on all rows at each penalty, at the noise sd of the refit
+        all_rows = penalty.prior_parts(
+            row.name, dict(zip(row.params, (grid, l1_ratio), strict=False)),
+            sigma=getattr(self, "sigma_", sigma), n=n,
+        )  # fmt: skip
+        for part in kind.parts:
+            self.cv_results_[part] = np.broadcast_to(
+                np.asarray(getattr(all_rows, part), float), grid.shape
+            )
 
     def _set_cv_attributes(
-        self, result: CVPath, grid: np.ndarray, parts: Any, kind: PriorKind, index: int
+        self, result: CVPath, grid: np.ndarray, kind: PriorKind, index: int
     ) -> None:
         name = self._grid_name
         results: dict[str, np.ndarray] = {name: grid}
-        for part in kind.parts:
-            results[part] = np.broadcast_to(np.asarray(getattr(parts, part), float), grid.shape)
         results["mean_loss"] = result.mean
         results["se_loss"] = result.se
         for fold in range(result.fold_losses.shape[1]):
@@ -184,13 +192,13 @@ class BayesianLinearRegressionCV(_CrossValidated, BayesianLinearRegression):
     fold gets), the mean held-out loss minimized (or the one-standard-error rule), then
     ``BayesianLinearRegression(prior, alpha=alpha_, l1_ratio, sigma)`` fitted on all rows.
 
-    **How sigma enters.** The noise sd follows the plain estimator's rule: a known number
-    (default 1.0). The choice of ``alpha`` does not depend on it (each fold's MAP is the
-    ``Lasso(alpha)`` fit whatever ``sigma`` is); it converts ``alpha_`` into the prior scale of
-    the refit, $b = \sigma^2 / (n\,\alpha)$ (Laplace) or $\tau = \sigma/\sqrt{\alpha}$
-    (Normal), and so sets the width of ``sample_posterior`` and ``predict(X,
-    return_std=True)``. An unknown ``sigma`` (``"estimate"``) is refused, as with a given
-    ``alpha``: an ``alpha`` fixes a prior only for a known noise sd.
+    **How sigma enters.** The noise sd follows the plain estimator's rule: estimated by default
+    (``sigma=None``: a ``HalfNormal(sd(y))`` prior, the joint MAP's ``sigma_``), or a known
+    number. The choice of ``alpha`` does not depend on it (each fold's MAP is the
+    ``Lasso(alpha)`` fit whatever ``sigma`` is, so the folds are fitted at ``sd(y)`` when it is
+    unknown); it converts ``alpha_`` into the prior scale of the refit,
+    $b = \sigma^2 / (n\,\alpha)$ (Laplace) or $\tau = \sigma/\sqrt{\alpha}$ (Normal), and so
+    sets the width of ``sample_posterior`` and ``predict(X, return_std=True)``.
 
     Parameters
     ----------
@@ -208,8 +216,9 @@ class BayesianLinearRegressionCV(_CrossValidated, BayesianLinearRegression):
         scikit-learn splitter; or a list of index pairs. ``None`` means 5.
     l1_ratio : float, default=0.5
         The ``ElasticNet`` ``l1_ratio`` for ``prior="elastic_net"``; ignored by the others.
-    sigma : float, default=1.0
-        Known noise sd (see above).
+    sigma : float or {"estimate"} or None, default=None
+        Noise sd: ``None`` / ``"estimate"`` (estimated with the weights of the refit, see
+        above), or a known number.
     fit_intercept : bool, default=True
         A flat, unpenalized intercept.
     scoring : None, str or callable, default=None
@@ -268,7 +277,7 @@ class BayesianLinearRegressionCV(_CrossValidated, BayesianLinearRegression):
         eps: float = 1e-3,
         cv: Any = 5,
         l1_ratio: float = 0.5,
-        sigma: float = 1.0,
+        sigma: float | str | None = None,
         fit_intercept: bool = True,
         scoring: Any = None,
         one_se: bool = False,
@@ -287,15 +296,13 @@ class BayesianLinearRegressionCV(_CrossValidated, BayesianLinearRegression):
         self.tol = tol
         self.max_iter = max_iter
 
-    def _penalty_sigma(self) -> float:
+    def _fold_noise(self, y: np.ndarray) -> tuple[float, dict[str, Any]]:
+        # an unknown noise sd leaves each fold's MAP at alpha unchanged: fit them at sd(y)
         sigma = self._sigma_known()
         if sigma is None:
-            raise ValueError(
-                f"sigma={self.sigma!r}: BayesianLinearRegressionCV needs a known noise sd, "
-                "which turns the chosen alpha into a prior scale (the choice of alpha does not "
-                "depend on it); give sigma as a number."
-            )
-        return sigma
+            spread = float(np.std(y))
+            sigma = spread if spread > 0 else 1.0
+        return sigma, {"sigma": sigma}
 
     def _grid(self, X: np.ndarray, y: np.ndarray, kind: PriorKind, l1_ratio: float) -> np.ndarray:
         size = _grid_size(self.alphas, "alphas")

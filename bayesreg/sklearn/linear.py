@@ -196,8 +196,9 @@ class BayesianLinearRegression(RegressorMixin, BayesianGLM):
         if sigma is not None:
             if self.sigma_prior_scale is not None:
                 raise ValueError(
-                    f"sigma_prior_scale={self.sigma_prior_scale!r} is only used with "
-                    f"sigma='estimate'; got sigma={self.sigma!r}. Remove one of them."
+                    f"sigma_prior_scale={self.sigma_prior_scale!r} is only used with an "
+                    f"estimated sigma (sigma=None, the default); got sigma={self.sigma!r}. Remove "
+                    "one of them."
                 )
             return {"sigma": sigma}
         scale = check_optional_positive(
@@ -304,7 +305,7 @@ class BayesianLinearRegression(RegressorMixin, BayesianGLM):
         for name in ("l1_scale", "l2_scale", "sigma_prior_scale"):
             if getattr(self, name) is not None:
                 raise ValueError(
-                    f"alpha={self.alpha!r} chooses the scale (and sigma='estimate' the noise sd) "
+                    f"alpha={self.alpha!r} chooses the scale (and, unless given, the noise sd) "
                     f"by the evidence; {name}={getattr(self, name)!r} cannot be given with it. "
                     f"Remove {name}."
                 )

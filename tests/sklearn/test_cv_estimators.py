@@ -155,7 +155,6 @@ def test_evidence_is_bayesian_ridge_on_centred_data(diabetes):
         (BayesianLinearRegressionCV(alphas=[0.1, -1.0]), "at least 2 positive"),
         (BayesianLinearRegressionCV("gaussian"), "give alphas as an array"),
         (BayesianLinearRegressionCV(cv=50), "n_samples=30"),
-        (BayesianLinearRegressionCV(sigma="estimate"), "known noise sd"),
         (BayesianLinearRegressionCV(eps=0.0), "eps must be a positive"),
         (BayesianLogisticRegressionCV(Cs=[1.0, np.inf]), "Cs must hold"),
         (BayesianLinearRegression("laplace", alpha="auto"), "BayesianLinearRegressionCV"),

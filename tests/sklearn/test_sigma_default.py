@@ -75,3 +75,21 @@ def test_sigma_cannot_be_estimated_from_one_sample_or_an_interpolating_fit():
     with pytest.raises(ValueError, match=r"interpolates y.*Give sigma as a number"):
         BayesianLinearRegression(alpha=1e-14).fit(X, y)
     assert BayesianLinearRegression(alpha=1e-14, sigma=1.0).fit(X, y).sigma_ == 1.0
+
+
+def test_cv_estimator_estimates_sigma_and_chooses_lasso_cvs_alpha(diabetes):
+    from sklearn.linear_model import LassoCV
+
+    from bayesreg.sklearn import BayesianLinearRegressionCV
+
+    X, y = diabetes
+    ours = BayesianLinearRegressionCV(alphas=20).fit(X, y)
+    theirs = LassoCV(alphas=20, cv=5, tol=1e-12, max_iter=200_000).fit(X, y)
+    assert ours.alpha_ == pytest.approx(theirs.alpha_, rel=1e-12)  # the choice ignores sigma
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, atol=1e-6 * np.abs(theirs.coef_).max())
+    residual = y - theirs.predict(X)
+    expected = _stationary_sigma(len(y), residual @ residual, np.std(y))
+    assert ours.sigma_ == pytest.approx(expected, rel=1e-6)
+    b = ours.sigma_**2 / (len(y) * ours.alpha_)  # the refit's prior at the estimated sigma
+    assert float(np.ravel(ours.prior_.scale)[0]) == pytest.approx(b, rel=1e-12)
+    assert ours.cv_results_["l1_scale"][ours.index_] == pytest.approx(b, rel=1e-12)

@@ -245,12 +245,10 @@ def test_pandas_feature_names(diabetes):
         (BayesianLinearRegression(prior="laplace", l1_scale=-2.0), "l1_scale must be positive"),
         (BayesianLinearRegression(l2_scale=[1.0, 2.0]), "l2_scale must be a positive number or"),
         (BayesianLinearRegression(prior="elastic_net", alpha=1.0, l1_ratio=1.5), "l1_ratio"),
-        (BayesianLinearRegression(sigma="estimate"), r"alpha=1.0 \(the default\).*l2_scale"),
         (
-            BayesianLinearRegression(prior="laplace", alpha=0.1, sigma=None),
-            r"sigma=None \(unknown noise\) with alpha=0.1.*l1_scale",
+            BayesianLinearRegression(sigma=1.0, sigma_prior_scale=2.0),
+            "sigma_prior_scale=2.0 is only used with an estimated sigma",
         ),
-        (BayesianLinearRegression(sigma_prior_scale=2.0), "sigma_prior_scale=2.0 is only used"),
         (
             BayesianLinearRegression(l2_scale=1.0, sigma="estimate", sigma_prior_scale=0.0),
             "sigma_prior_scale must be a positive finite number",
