@@ -273,7 +273,10 @@ class BayesianLinearRegression(RegressorMixin, BayesianGLM):
         super()._fit_map(X, y, penalty_sigma=scale, model_kwargs={"sigma": scale})
         residual = y - self._linear_predictor(X)
         rss = float(residual @ residual)
-        if not rss > 1e-12 * float(y @ y):  # (relative to y's size) an interpolating fit
+        # an interpolating fit: RSS at rounding level of the spread the model has to explain
+        # (about y's mean with an intercept, so a large offset of y cannot hide real noise)
+        spread = y - np.mean(y) if check_bool(self.fit_intercept, "fit_intercept") else y
+        if not rss > 1e-12 * float(spread @ spread):
             raise ValueError(
                 f"the penalized fit at {self._strength_name}={self._strength()!r} interpolates "
                 "y (residual sum of squares 0), so the noise sd cannot be estimated: under an "

@@ -93,3 +93,25 @@ def test_cv_estimator_estimates_sigma_and_chooses_lasso_cvs_alpha(diabetes):
     b = ours.sigma_**2 / (len(y) * ours.alpha_)  # the refit's prior at the estimated sigma
     assert float(np.ravel(ours.prior_.scale)[0]) == pytest.approx(b, rel=1e-12)
     assert ours.cv_results_["l1_scale"][ours.index_] == pytest.approx(b, rel=1e-12)
+
+
+@pytest.mark.parametrize("case", ["column_scales", "p_greater_than_n", "large_offset"])
+def test_estimated_sigma_off_well_scaled_data(case):
+    # Ridge's svd solver is exact: the oracle for the weights; the quartic for sigma
+    rng = np.random.default_rng(3)
+    n, p = (40, 120) if case == "p_greater_than_n" else (60, 5)
+    X = rng.normal(size=(n, p))
+    if case == "column_scales":
+        X = X * np.logspace(-4, 4, p)
+    y = X @ rng.normal(size=p) / np.std(X, axis=0).mean() + 0.3 * rng.normal(size=n)
+    if case == "large_offset":
+        y = y * 1e-3 + 1e6  # noise sd 3e-4 beside a mean of 1e6
+    est = BayesianLinearRegression(alpha=0.5).fit(X, y)
+    reference = Ridge(alpha=0.5, solver="svd").fit(X, y)
+    np.testing.assert_allclose(
+        est.coef_, reference.coef_, rtol=1e-6, atol=1e-9 * np.abs(reference.coef_).max()
+    )
+    residual = y - reference.predict(X)
+    expected = _stationary_sigma(n, residual @ residual, np.std(y))
+    assert est.map_.converged
+    assert est.sigma_ == pytest.approx(expected, rel=1e-6)
