@@ -11,11 +11,13 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..priors.hierarchical import INFER_KEY, RandomScale
+from ..priors.shrinkage import INFER_KEY as SHRINKAGE_KEY
 from .result import NoFiniteMapWarning
 
 __all__ = [
     "check_options",
     "raise_if_l1_parameters_move",
+    "raise_if_no_mode",
     "raise_if_not_finite",
     "raise_if_random_scale",
     "warn_no_finite_map",
@@ -100,6 +102,25 @@ def raise_if_l1_parameters_move(l1_sites: frozenset[str], moved: Any) -> None:
                 "models.bayesian_lasso: lam by Monte Carlo EM, and the lasso MAP at it in .fit) "
                 "or bayesreg.cv_path to choose a fixed scale; or fix the scale (a number)."
             )
+
+
+def raise_if_no_mode(model_trace: Mapping[str, dict]) -> None:
+    """Refuse a MAP of a model whose prior has no mode (a horseshoe), saying what to do instead.
+
+    A shrinkage prior (`bayesreg.priors.ShrinkagePrior`) marks its first site with itself in
+    ``site["infer"]`` and says whether a mode exists (``map_exists``, ``no_map_reason``).
+    """
+    for name, site in model_trace.items():
+        prior = (site.get("infer") or {}).get(SHRINKAGE_KEY)
+        if prior is None or prior.map_exists:
+            continue
+        raise ValueError(
+            f"no MAP exists for the {prior.name} prior ({prior!r}, site '{name}'): "
+            f"{prior.no_map_reason}. Use bayesreg.sample_posterior for its posterior (posterior "
+            "means and medians are the estimates this prior is made for; bayesreg.compare(None, "
+            "post) tabulates them), or a prior whose MAP exists: student_t, or gaussian / laplace "
+            "/ elastic_net for ridge / lasso / elastic net."
+        )
 
 
 def raise_if_random_scale(model_trace: Mapping[str, dict], l1_sites: frozenset[str]) -> None:

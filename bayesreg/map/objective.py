@@ -30,7 +30,7 @@ from .._trace import (
     unconstrained_zero,
 )
 from .._types import Array, ArrayLike
-from .checks import raise_if_l1_parameters_move, raise_if_random_scale
+from .checks import raise_if_l1_parameters_move, raise_if_no_mode, raise_if_random_scale
 
 __all__ = [
     "L1Terms",
@@ -163,6 +163,7 @@ def _setup_from(model: Callable, args: tuple, kwargs: dict, user_init: dict, saf
         )
     init = {name: biject_to(site["fn"].support).inv(site["value"]) for name, site in latent.items()}
     l1 = frozenset(l1_sites)
+    raise_if_no_mode(model_trace)
     raise_if_random_scale(model_trace, l1)
     if l1 and len(init) > len(l1):
         raise_if_l1_parameters_move(l1, _l1_moves(model, args, kwargs, model_trace, init, l1))

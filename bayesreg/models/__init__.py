@@ -18,6 +18,9 @@ Priors for the weights are NumPyro distributions. `gaussian`, `laplace` and
 `elastic_net` build the three whose MAP is ridge, lasso and elastic net (see
 `bayesreg.penalty` for the penalty each one equals); any other univariate distribution (one
 weight each, e.g. ``dist.StudentT``), or a multivariate one with event shape ``(p,)``, works too.
+The shrinkage priors `horseshoe`, `horseshoe_plus`, `regularized_horseshoe`, `student_t` and
+`r2d2` (`bayesreg.priors.shrinkage`, where their sites are listed) add their scale sites
+(``"tau"``, ``"lambda"``, ...) before the weights.
 
 The models are one GLM body (`bayesreg.models.glm_model`: design checks, the sites, the predictor,
 the plates) with a likelihood family each (`bayesreg.models.families`, NamedTuples of functions).
@@ -25,11 +28,24 @@ the plates) with a likelihood family each (`bayesreg.models.families`, NamedTupl
 ``sigma / lam`` and ``p(sigma²) ∝ 1/sigma²``.
 `reduced_arguments` asks a model for cheaper arguments of the same density (``linear``: its
 sufficient statistics, `GaussianStatistics`, from `bayesreg.data`); `resolved_arguments` for its
-data-dependent defaults written out (``linear``'s ``sigma=None``: a ``HalfNormal(sd(y))`` prior).
+data-dependent defaults written out (``linear``'s ``sigma=None``: a ``HalfNormal(sd(y))`` prior);
+`gibbs_target` for the model as the Gibbs sampler sees it.
 """
 
 from ..data.statistics import GaussianStatistics, gaussian_statistics
-from ..priors import ElasticNetPrior, RandomScale, elastic_net, gaussian, laplace
+from ..priors import (
+    ElasticNetPrior,
+    RandomScale,
+    ShrinkagePrior,
+    elastic_net,
+    gaussian,
+    horseshoe,
+    horseshoe_plus,
+    laplace,
+    r2d2,
+    regularized_horseshoe,
+    student_t,
+)
 from .families import (
     BERNOULLI_LIKELIHOOD,
     GAUSSIAN_LIKELIHOOD,
@@ -38,7 +54,7 @@ from .families import (
 )
 from .glm import IdentifiabilityWarning, glm_model
 from .lasso import InverseScale, bayesian_lasso
-from .reduction import reduced_arguments, resolved_arguments
+from .reduction import gibbs_target, reduced_arguments, resolved_arguments
 from .regression import linear, logistic, poisson
 
 __all__ = [
@@ -51,15 +67,22 @@ __all__ = [
     "IdentifiabilityWarning",
     "InverseScale",
     "RandomScale",
+    "ShrinkagePrior",
     "bayesian_lasso",
     "elastic_net",
     "gaussian",
     "gaussian_statistics",
+    "gibbs_target",
     "glm_model",
+    "horseshoe",
+    "horseshoe_plus",
     "laplace",
     "linear",
     "logistic",
     "poisson",
+    "r2d2",
     "reduced_arguments",
+    "regularized_horseshoe",
     "resolved_arguments",
+    "student_t",
 ]

@@ -22,7 +22,7 @@ from numpyro.distributions import constraints
 
 from .._trace import is_concrete
 from .._types import Array, ArrayLike
-from ..priors import RandomScale
+from ..priors import RandomScale, ShrinkagePrior
 from .families import Family
 
 __all__ = [
@@ -73,9 +73,17 @@ def glm_model(
     y = response(y, n, X.dtype)
     if y is not None and is_concrete(X):
         _warn_if_not_identifiable(X, prior, intercept, feature_names)
-    coef = _coef(prior, p)
-    offset = intercept_site(intercept)
-    scale = family.noise(noise) if family.noise is not None else None
+    if isinstance(prior, ShrinkagePrior) and prior.uses_noise:
+        # its scales are in units of the noise sd: sample that first (1 without noise)
+        scale = family.noise(noise) if family.noise is not None else None
+        coef = prior.sample_weights(
+            "coef", p, "features", noise_scale=1.0 if scale is None else scale, num_obs=n
+        )
+        offset = intercept_site(intercept)
+    else:
+        coef = _coef(prior, p)
+        offset = intercept_site(intercept)
+        scale = family.noise(noise) if family.noise is not None else None
     if y is not None and sufficient_statistics is not None:
         if family.statistics_log_likelihood is None:
             raise TypeError(
@@ -137,14 +145,15 @@ def check_feature_names(feature_names: Sequence[str] | None, p: int) -> None:
         )
 
 
-def _coef(prior: dist.Distribution | RandomScale, p: int) -> Array:
-    if isinstance(prior, RandomScale):
+def _coef(prior: dist.Distribution | RandomScale | ShrinkagePrior, p: int) -> Array:
+    if isinstance(prior, RandomScale | ShrinkagePrior):
         return prior.sample_weights("coef", p, plate="features")
     if not isinstance(prior, dist.Distribution):
         raise TypeError(
             "prior must be a NumPyro distribution for each weight, e.g. "
-            "bayesreg.models.laplace(0.5) or numpyro.distributions.Normal(0, 1) (or a prior "
-            "with a random scale, bayesreg.models.laplace(dist.HalfCauchy(1.0))); "
+            "bayesreg.models.laplace(0.5) or numpyro.distributions.Normal(0, 1), a prior "
+            "with a random scale, bayesreg.models.laplace(dist.HalfCauchy(1.0)), or a shrinkage "
+            "prior such as bayesreg.models.horseshoe(); "
             f"got {_describe(prior)}."
         )
     if prior.event_shape == ():

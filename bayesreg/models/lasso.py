@@ -29,6 +29,7 @@ from numpyro.distributions.transforms import PowerTransform
 from .._trace import is_concrete
 from .._types import Array, ArrayLike
 from ..priors.base import check_scale
+from ..priors.gibbs import GibbsTarget, bayesian_lasso_gibbs
 from .glm import check_feature_names, design_matrix, intercept_site, response
 
 __all__ = ["InverseScale", "bayesian_lasso"]
@@ -135,3 +136,35 @@ def bayesian_lasso(
         numpyro.deterministic("mu", eta)
     with numpyro.plate("obs", n):
         numpyro.sample("y", dist.Normal(eta, sigma), obs=y)
+
+
+def bayesian_lasso_gibbs_target(args: tuple, kwargs: dict) -> GibbsTarget | str:
+    """`bayesian_lasso` as a `bayesreg.priors.GibbsTarget` (Park & Casella's own sampler).
+
+    The weights are Laplace(0, sigma/lam), a Normal scale mixture in units of sigma
+    (`bayesreg.priors.gibbs.bayesian_lasso_gibbs`); sigma has the prior ``∝ 1/sigma``. This is
+    ``bayesian_lasso.gibbs_target``.
+    """
+    X = args[0] if args else kwargs.get("X")
+    y = args[1] if len(args) > 1 else kwargs.get("y")
+    if X is None or y is None or not (is_concrete(X) and is_concrete(y)):
+        return "the Gibbs sampler needs the observed X and y (y=None draws y instead)"
+    intercept = kwargs.get("intercept", True)
+    if intercept is not True and intercept is not False:
+        return "the Gibbs sampler takes a flat intercept (intercept=True) or none (False)"
+    lam = kwargs.get("lam", 1.0)
+    _check_lam(lam)
+    if isinstance(lam, dist.Gamma):
+        prior = bayesian_lasso_gibbs(None, rate=lam.rate, shape=lam.concentration)
+    else:
+        prior = bayesian_lasso_gibbs(lam)
+    return GibbsTarget(
+        X=jnp.asarray(X, dtype=float),
+        y=jnp.asarray(y, dtype=float),
+        intercept=intercept is True,
+        noise=InverseScale(),
+        prior=prior,
+    )
+
+
+bayesian_lasso.gibbs_target = bayesian_lasso_gibbs_target

@@ -13,6 +13,12 @@ returning arguments under which the model computes the same log density (to roun
 cheaply, or ``None`` where that does not apply. `bayesreg.models.linear` declares one (its
 Gaussian likelihood from `bayesreg.data.GaussianStatistics`); a user's model may declare its
 own. `reduced_arguments` asks the model, so inference code never names a model or a keyword.
+
+A model may also declare ``model.gibbs_target(args, kwargs) -> GibbsTarget | str``: itself as a
+Gaussian linear model with a prior that has Gibbs conditionals (`bayesreg.priors.GibbsTarget`),
+or why it is not one, in words. `gibbs_target` asks for it (the Gibbs sampler,
+`bayesreg.sample.kernels.gibbs`); `bayesreg.models.linear` and `bayesreg.models.bayesian_lasso`
+declare one.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["STATISTICS_MAX_FEATURES", "reduced_arguments", "resolved_arguments"]
+__all__ = ["STATISTICS_MAX_FEATURES", "gibbs_target", "reduced_arguments", "resolved_arguments"]
 
 #: The Gram matrix pays off when a gradient through it (O(p²)) is cheaper than one through X
 #: (O(np)), and is kept only while it is small (p = 4096 is 128 MiB in float64).
@@ -93,3 +99,19 @@ def reduced_arguments(
     return reduce(
         args, kwargs, min_rows_per_feature=min_rows_per_feature, max_features=max_features
     )
+
+
+def gibbs_target(model: Callable, args: tuple, kwargs: dict[str, Any]) -> Any:
+    """Return the model as a `bayesreg.priors.GibbsTarget`, or why it has none (a string).
+
+    Calls ``model.gibbs_target`` (see the module docstring) when the model declares it.
+    """
+    ask = getattr(model, "gibbs_target", None)
+    if ask is None:
+        name = getattr(model, "__name__", type(model).__name__)
+        return (
+            f"the model {name!r} declares no Gibbs target (model.gibbs_target); the Gibbs "
+            "sampler runs bayesreg.models.linear (with a gaussian, laplace, elastic_net, "
+            "horseshoe, horseshoe_plus or student_t prior) and bayesreg.models.bayesian_lasso"
+        )
+    return ask(args, kwargs)

@@ -12,6 +12,7 @@ import numpyro.distributions as dist
 from .._trace import is_concrete
 from .._types import ArrayLike
 from ..data.statistics import GaussianStatistics, gaussian_statistics
+from ..priors import GibbsTarget, gibbs_prior
 from .families import BERNOULLI_LIKELIHOOD, GAUSSIAN_LIKELIHOOD, POISSON_LIKELIHOOD
 from .glm import glm_model
 from .reduction import STATISTICS_MAX_FEATURES
@@ -19,6 +20,7 @@ from .reduction import STATISTICS_MAX_FEATURES
 __all__ = [
     "default_noise_prior",
     "linear",
+    "linear_gibbs_target",
     "logistic",
     "poisson",
     "reduce_linear_arguments",
@@ -49,9 +51,11 @@ def linear(
         Design matrix, shape ``(n, p)``.
     y : ArrayLike, optional
         Response, shape ``(n,)``; ``None`` draws it (prediction).
-    prior : numpyro.distributions.Distribution
-        Prior of each weight (e.g. `laplace`), or a multivariate prior with event
-        shape ``(p,)``.
+    prior : numpyro.distributions.Distribution or ShrinkagePrior
+        Prior of each weight (e.g. `laplace`), a multivariate prior with event
+        shape ``(p,)``, or a shrinkage prior (`horseshoe`, `horseshoe_plus`,
+        `regularized_horseshoe`, `student_t`, `r2d2`; `bayesreg.priors.shrinkage`), whose
+        scales, but for `student_t`, are in units of ``sigma``.
     sigma : float or Distribution, optional
         Known noise standard deviation (> 0), or a prior on it (sampled as site ``"sigma"``).
         Default ``None``: the noise sd is unknown and gets the weakly informative prior
@@ -185,8 +189,47 @@ def reduce_linear_arguments(
     return args, {**kwargs, "sufficient_statistics": gaussian_statistics(X, y)}
 
 
+def linear_gibbs_target(args: tuple, kwargs: dict[str, Any]) -> GibbsTarget | str:
+    """`linear` as a `bayesreg.priors.GibbsTarget`, or why the Gibbs sampler does not apply.
+
+    Applies with an observed ``y``, a flat intercept or none, ``sigma`` a number or a scalar
+    prior (the default ``HalfNormal(sd(y))`` included), and a prior with Gibbs conditionals
+    (`bayesreg.priors.gibbs_prior`). This is ``linear.gibbs_target``, called through
+    `bayesreg.models.gibbs_target`.
+    """
+    X = args[0] if args else kwargs.get("X")
+    y = args[1] if len(args) > 1 else kwargs.get("y")
+    if X is None or y is None or not (is_concrete(X) and is_concrete(y)):
+        return "the Gibbs sampler needs the observed X and y (y=None draws y instead)"
+    intercept = kwargs.get("intercept", True)
+    if intercept is not True and intercept is not False:
+        return (
+            f"the Gibbs sampler takes a flat intercept (intercept=True) or none (False); got a "
+            f"{type(intercept).__name__} prior on it. Use method='nuts'"
+        )
+    sigma = kwargs.get("sigma")
+    if sigma is None:
+        sigma = default_noise_prior(y)
+    if isinstance(sigma, dist.Distribution):
+        if sigma.batch_shape != () or sigma.event_shape != ():
+            return "the Gibbs sampler takes one noise sd (a scalar prior on sigma)"
+    elif np.ndim(sigma) != 0:
+        return "the Gibbs sampler takes one noise sd (a number or a scalar prior), not one per row"
+    found = gibbs_prior(kwargs.get("prior"))
+    if isinstance(found, str):
+        return found
+    return GibbsTarget(
+        X=jnp.asarray(X, dtype=float),
+        y=jnp.asarray(y, dtype=float),
+        intercept=intercept is True,
+        noise=sigma,
+        prior=found,
+    )
+
+
 linear.reduce_arguments = reduce_linear_arguments
 linear.resolve_arguments = resolve_linear_arguments
+linear.gibbs_target = linear_gibbs_target
 
 
 def logistic(

@@ -11,7 +11,9 @@ or classes:
   ``(w - loc)² / (2 tau²)``), either of them ``None`` when absent. ``bayesreg.penalty`` turns
   ``(b, tau)`` into each penalty convention (scikit-learn, glmnet) and back;
 - ``l1_part(d, value)`` splits its log density for the MAP's proximal step into the weight of
-  ``|w - loc|`` and a smooth remainder, or says it has no L1 part.
+  ``|w - loc|`` and a smooth remainder, or says it has no L1 part;
+- ``gibbs(d)`` gives its conditionals for the Gibbs sampler (`bayesreg.priors.gibbs`), when it
+  is a scale mixture of Normals.
 
 A kind is registered by `register_prior`; `get` finds one by name, `kind_of`
 finds the kind of a (possibly ``expand``-ed, ``to_event``-ed or masked) distribution, and
@@ -89,6 +91,9 @@ class PriorKind:
         How it reads in words, e.g. ``"Normal(0, tau)"``.
     scale_labels : dict of str to str
         Each part in words, e.g. ``{"l2_scale": "Normal scale tau"}``.
+    gibbs : callable, optional
+        ``gibbs(d)`` -> its `bayesreg.priors.gibbs.GibbsPrior` (the Gibbs sampler's conditionals)
+        for a distribution centred at 0; ``None`` when the kind has none.
     """
 
     name: str
@@ -99,6 +104,7 @@ class PriorKind:
     l1_part: Callable[[dist.Distribution, Array], L1Part | None]
     label: str
     scale_labels: dict[str, str]
+    gibbs: Callable[[dist.Distribution], Any] | None = None
 
     def describe(self, parts: PenaltyParts) -> str:
         """Describe the prior with its scales in words: ``"Normal(0, tau), tau = 2"``.

@@ -18,6 +18,7 @@ from numpyro.distributions.util import promote_shapes, validate_sample
 
 from .._types import Array, ArrayLike, PRNGKey
 from .base import L1Part, PenaltyParts, PriorKind, as_real, check_scale, register_prior
+from .gibbs import elastic_net_gibbs
 from .hierarchical import RandomScale, random_scale
 
 __all__ = ["ELASTIC_NET", "ElasticNetPrior", "elastic_net"]
@@ -166,5 +167,6 @@ ELASTIC_NET = register_prior(
         l1_part=_l1_part,
         label="elastic net exp(-|w|/b - w²/(2 tau²))",
         scale_labels={"l1_scale": "Laplace scale b", "l2_scale": "Normal scale tau"},
+        gibbs=lambda d: elastic_net_gibbs(d.l1_scale, d.l2_scale),
     )
 )

@@ -10,6 +10,7 @@ import numpyro.distributions as dist
 
 from .._types import Array, ArrayLike
 from .base import PenaltyParts, PriorKind, as_real, check_scale, register_prior
+from .gibbs import gaussian_gibbs
 from .hierarchical import RandomScale, random_scale, site_names
 
 __all__ = ["GAUSSIAN", "gaussian"]
@@ -56,5 +57,6 @@ GAUSSIAN = register_prior(
         l1_part=_no_l1,
         label="Normal(0, tau)",
         scale_labels={"l2_scale": "Normal scale tau"},
+        gibbs=lambda d: gaussian_gibbs(d.scale),
     )
 )

@@ -11,6 +11,7 @@ import numpyro.distributions as dist
 
 from .._types import Array, ArrayLike
 from .base import L1Part, PenaltyParts, PriorKind, as_real, check_scale, register_prior
+from .gibbs import laplace_gibbs
 from .hierarchical import RandomScale, random_scale, site_names
 
 __all__ = ["LAPLACE", "laplace"]
@@ -57,5 +58,6 @@ LAPLACE = register_prior(
         l1_part=_l1_part,
         label="Laplace(0, b)",
         scale_labels={"l1_scale": "Laplace scale b"},
+        gibbs=lambda d: laplace_gibbs(d.scale),
     )
 )
