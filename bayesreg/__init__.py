@@ -22,7 +22,7 @@ with warnings.catch_warnings():
 
 from . import data, io, models, penalty, priors, prox  # noqa: E402
 from ._version import __version__ as __version__  # noqa: E402
-from .compare import compare, compare_summary  # noqa: E402
+from .compare import compare, compare_summary, shrinkage_factors  # noqa: E402
 from .data import design_from_formula, load_csv  # noqa: E402
 from .map import (  # noqa: E402
     ConvergenceWarning,
@@ -92,6 +92,7 @@ __all__ = [
     "prox",
     "sample_posterior",
     "select_scale",
+    "shrinkage_factors",
     "shrinkage_path",
 ]
 
