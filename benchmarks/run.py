@@ -16,9 +16,11 @@ For every MAP problem and task, the harness
    the warm-up) whose median is reported, and the peak resident memory (``ru_maxrss``),
 4. reports each time as a ratio to the fastest peer that reached the target in this run.
 
-Sampling benchmarks run each sampler in a fresh subprocess (:mod:`benchmarks.samplers`). Every
+Sampling benchmarks run each sampler in a fresh subprocess (:mod:`benchmarks.samplers`); the
+horseshoe benchmarks (:mod:`benchmarks.shrinkage`) each tool in a worker process that times its
+calls in turns with the others. Every
 table goes to ``<out>/<name>.md`` (raw numbers to ``<out>/<name>.json``) and all of them, with the
-issue-7 targets, to ``<out>/README.md``. Missing peers are skipped with a note.
+issue 7, 13 and 14 targets, to ``<out>/README.md``. Missing peers are skipped with a note.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import samplers, selection, solvers
+from . import samplers, selection, shrinkage, solvers
 from .problems import make_problem
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -484,7 +486,7 @@ def header(
 
 
 # ---------------------------------------------------------------------------------------------
-# issue 7 targets, read off the results
+# the targets of issues 7, 13 and 14, read off the results
 
 
 def _row(results: dict, name: str, **match: Any) -> dict | None:
@@ -495,7 +497,7 @@ def _row(results: dict, name: str, **match: Any) -> dict | None:
 
 
 def targets(results: dict[str, dict]) -> list[str]:
-    lines = ["## Issue 7 targets", ""]
+    lines = ["## Targets (issues 7, 13, 14)", ""]
     body = []
     for name, result in results.items():
         if result["kind"] != "map":
@@ -581,6 +583,7 @@ def targets(results: dict[str, dict]) -> list[str]:
                 ]
             )
     body += selection.targets(results)  # issue 13: choosing the prior scale
+    body += shrinkage.targets(results)  # issue 14: the horseshoe's samplers
     return lines + _table(("target", "measured", "met"), body)
 
 
@@ -602,6 +605,7 @@ def render(out: Path, results: dict[str, dict], mode: str) -> None:
             "map": map_markdown,
             "sampling": sampling_markdown,
             "selection": selection.markdown,
+            "shrinkage": shrinkage.markdown,
         }
         body = render_kind[result["kind"]](result)
         text = "\n".join(
@@ -666,12 +670,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"nuts-{b.problem}": b for b in (TINY_SAMPLING if args.tiny else FULL_SAMPLING)
     }
     selection_plan = selection.plan(args.tiny)
-    names = selected([*map_plan, *sampling_plan, *selection_plan], args.only)
+    shrinkage_plan = shrinkage.plan(args.tiny)
+    plans = [*map_plan, *sampling_plan, *selection_plan, *shrinkage_plan]
+    names = selected(plans, args.only)
     if not names:
-        parser.error(
-            f"--only {args.only!r} matches none of "
-            f"{', '.join([*map_plan, *sampling_plan, *selection_plan])}"
-        )
+        parser.error(f"--only {args.only!r} matches none of {', '.join(plans)}")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     results: dict[str, dict] = {}
@@ -684,6 +687,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             results[name] = map_benchmark(map_plan[name], args.tiny, jobs)
         elif name in selection_plan:
             results[name] = selection.benchmark(selection_plan[name], args.tiny)
+        elif name in shrinkage_plan:
+            results[name] = shrinkage.benchmark(shrinkage_plan[name], args.tiny)
         else:
             results[name] = sampling_benchmark(sampling_plan[name], args.tiny, jobs)
         results[name]["elapsed_s"] = time.perf_counter() - start
@@ -696,12 +701,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         render(out, {name: results[name]}, mode)  # each table as soon as it is measured
         print(f"{name}: {results[name]['elapsed_s']:.0f} s", flush=True)
     # the README also shows earlier measurements of benchmarks left out by --only
-    for name in [*map_plan, *sampling_plan, *selection_plan]:
+    for name in plans:
         stored = out / f"{name}.json"
         if name not in results and stored.exists():
             results[name] = json.loads(stored.read_text())
-    order = [*map_plan, *sampling_plan, *selection_plan]
-    render(out, {name: results[name] for name in order if name in results}, mode)
+    render(out, {name: results[name] for name in plans if name in results}, mode)
     return 0
 
 
