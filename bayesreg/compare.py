@@ -21,7 +21,7 @@ import numpyro.distributions as dist
 import pandas as pd
 from numpyro.distributions import constraints
 
-from ._compile import MODEL_LOCK
+from ._compile import MODEL_LOCK, split_arguments
 from ._trace import trace
 from ._types import Array
 from .map import MapResult
@@ -94,8 +94,8 @@ def compare(
     Returns
     -------
     pandas.DataFrame
-        Index: ``"coef[<feature>]"`` (or ``"coef[0]"``), ``"intercept"``, ``"sigma"``, ... in
-        the posterior's site order. Columns: ``map``; the posterior ``mean``, ``median`` and
+        Index: ``"coef[<feature>]"`` (or ``"coef[0]"``), then ``"intercept"``, ``"sigma"``, ...
+        in the posterior's site order. Columns: ``map``; the posterior ``mean``, ``median`` and
         ``sd`` (``ddof=1``) over all chains; ``hdi_low``, ``hdi_high`` (narrowest interval with
         ``hdi_prob`` of the draws, ArviZ's ``hdi``); ``p_positive`` = P(w > 0); ``p_near_zero``
         = P(|w| < eps); ``eps``; ``map_in_hdi`` (``hdi_low <= map <= hdi_high``);
@@ -133,7 +133,9 @@ def compare(
             "sites match (a Laplace MAP beside a horseshoe posterior shares coef and intercept)."
         )
     rows = {}
-    for name in posterior.data_vars:
+    # the weights first, then the other sites in the posterior's order (a shrinkage prior's
+    # coef is a deterministic site, which the posterior lists after the latent ones)
+    for name in sorted(posterior.data_vars, key=lambda site: site != WEIGHT_SITE):
         if name not in params:
             continue
         draws = posterior[name]
@@ -270,16 +272,25 @@ def _noise_variance(post: PosteriorResult, draws: dict[str, Array], n: int) -> t
 
         return substitute
 
-    def noise_variance(values: dict[str, Array]) -> Array:
-        model_trace = trace(post.model, post.args, post.kwargs, substitute_draw(values))
+    # the data are arguments of the program, not constants in it (as in the sampler's): a
+    # model's checks of concrete data run on the data, not on values traced inside the program
+    split = split_arguments((post.args, post.kwargs))
+
+    def noise_variance(values: dict[str, Array], traced: list[Any]) -> Array:
+        args, kwargs = split.merge(traced)
+        model_trace = trace(post.model, args, kwargs, substitute_draw(values))
         intercept = model_trace.get(INTERCEPT_SITE)
         found["centred"] = intercept is not None and intercept["type"] == "sample"
         return _pseudo_variance(*_observed_site(model_trace))
 
     num_draws = next(iter(draws.values())).shape[0]
     batch = max(1, min(num_draws, NOISE_BATCH_VALUES // max(1, n)))
-    batched = jax.jit(lambda values: jax.lax.map(noise_variance, values, batch_size=batch))
-    return batched(draws), found["centred"]
+
+    @jax.jit
+    def batched(values: dict[str, Array], traced: list[Any]) -> Array:
+        return jax.lax.map(lambda draw: noise_variance(draw, traced), values, batch_size=batch)
+
+    return batched(draws, split.traced), found["centred"]
 
 
 def _observed_site(model_trace: dict) -> tuple[str, dict]:

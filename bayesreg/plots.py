@@ -21,12 +21,19 @@ from matplotlib.figure import Figure
 
 from . import penalty, priors
 from ._types import ArrayLike
+from .compare import shrinkage_factors
 from .map import MapResult
 from .priors import PenaltyParts, PriorKind
 from .sample import PosteriorResult, scalar_items
 from .select import ShrinkagePath
 
-__all__ = ["plot_densities", "plot_forest", "plot_geometry", "plot_shrinkage"]
+__all__ = [
+    "plot_densities",
+    "plot_forest",
+    "plot_geometry",
+    "plot_shrinkage",
+    "plot_shrinkage_factors",
+]
 
 MAP_STYLE = {"color": "tab:red", "zorder": 3}
 
@@ -66,7 +73,8 @@ def plot_forest(
     -------
     matplotlib.figure.Figure
         One row per weight, top to bottom in table order: a line from ``hdi_low`` to
-        ``hdi_high``, a dot at the posterior median, a red cross at the MAP (label ``"MAP"``).
+        ``hdi_high``, a dot at the posterior median, a red cross at the MAP (label ``"MAP"``;
+        none for a posterior-only table).
     """
     labels = _select_rows(table, rows)
     sub = table.loc[labels]
@@ -76,7 +84,8 @@ def plot_forest(
     ax.hlines(ypos, sub["hdi_low"], sub["hdi_high"], color="tab:blue", lw=2.0,
               label=f"{100 * prob:.0f}% HDI")  # fmt: skip
     ax.plot(sub["median"], ypos, "o", color="tab:blue", label="posterior median")
-    ax.plot(sub["map"], ypos, "x", ms=8, mew=2, label="MAP", **MAP_STYLE)
+    if "map" in sub.columns:  # a posterior-only table (compare(None, post)) has no MAP
+        ax.plot(sub["map"], ypos, "x", ms=8, mew=2, label="MAP", **MAP_STYLE)
     ax.axvline(0.0, color="0.6", lw=0.8, ls=":")
     ax.set_yticks(ypos, list(sub.index))
     ax.set_xlabel("weight")
@@ -149,6 +158,56 @@ def plot_densities(
     for ax in axes.flat[len(items) :]:
         ax.set_visible(False)
     axes.flat[0].legend(fontsize="small")
+    return fig
+
+
+def plot_shrinkage_factors(
+    post: PosteriorResult,
+    *,
+    hdi_prob: float = 0.94,
+    ax: Axes | None = None,
+) -> Figure:
+    """Draw the posterior of each weight's shrinkage factor kappa (0: signal, 1: pulled to 0).
+
+    Parameters
+    ----------
+    post : PosteriorResult
+        A posterior under a shrinkage prior (a ``coef_scale`` site: horseshoe, horseshoe+,
+        regularized horseshoe, R2D2); kappa per draw is `bayesreg.shrinkage_factors`.
+    hdi_prob : float
+        Mass of the interval drawn under each density, in (0, 1).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw in; a new figure by default.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One row per weight, top to bottom in the order of the ``coef`` site: a violin of the
+        kappa draws on [0, 1] (a horseshoe's is often U-shaped: mass at both ends), its HDI as a
+        line and its median as a dot (label ``"posterior median"``); a dotted line at 0.5.
+    """
+    if not 0.0 < hdi_prob < 1.0:
+        raise ValueError(f"hdi_prob must lie in (0, 1); got {hdi_prob!r} (e.g. 0.94).")
+    kappa = np.asarray(shrinkage_factors(post))
+    labels = [label for label, _ in scalar_items(post.idata.posterior["coef"], "coef")]
+    fig, ax = _new_axes(ax, (6.0, 0.45 * len(labels) + 1.2))
+    ypos = np.arange(len(labels))[::-1]
+    parts = ax.violinplot(
+        [np.clip(kappa[:, j], 0.0, 1.0) for j in range(len(labels))], positions=ypos,
+        orientation="horizontal", showextrema=False, widths=0.8,
+    )  # fmt: skip
+    for body in parts["bodies"]:
+        body.set_facecolor("tab:blue")
+        body.set_alpha(0.3)
+    intervals = np.array([az.hdi(kappa[:, j], hdi_prob=hdi_prob) for j in range(len(labels))])
+    ax.hlines(ypos, intervals[:, 0], intervals[:, 1], color="tab:blue", lw=2.0,
+              label=f"{100 * hdi_prob:.0f}% HDI")  # fmt: skip
+    ax.plot(np.median(kappa, axis=0), ypos, "o", color="tab:blue", label="posterior median")
+    ax.axvline(0.5, color="0.6", lw=0.8, ls=":")
+    ax.set_xlim(0.0, 1.0)
+    ax.set_yticks(ypos, labels)
+    ax.set_xlabel("shrinkage factor kappa (0: left to the data, 1: pulled to zero)")
+    ax.legend(loc="best", fontsize="small")
     return fig
 
 
