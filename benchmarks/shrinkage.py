@@ -28,7 +28,8 @@ Measured per tool, each in its own fresh worker process (``python -m benchmarks.
   every ``pm.sample`` call, so its warm call is a short one (``PYMC_WARM_DRAWS``) that only fills
   the on-disk compilation cache, and it runs the draws bayesreg's NUTS settled on (the same
   algorithm and warmup schedule: the same ESS per draw, near enough; a calibration call would
-  cost a whole PyMC run). nutpie samples its compiled model again.
+  cost a whole PyMC run). nutpie samples its compiled model again. The workers set up and warm
+  up at the same time (untimed; the compilers run on one core each).
 - **timed calls**: seeds 1, 2, ... one call each; the tools take turns (seed 1 of every tool,
   then seed 2, ...) so that the load of the shared machine falls on all of them alike. A tool
   stops once its timed calls have taken ``budget_s``, after at least one.
@@ -69,7 +70,7 @@ MAX_GROWTH = {"gibbs": 10, "nuts": 2, "nutpie": 2}
 PYMC_WARM_DRAWS = 50  # tune and draws of PyMC's warm call (it only fills the disk cache)
 CALL_TIMEOUT_S = {"full": 1800.0, "tiny": 240.0}
 
-TOOLS = ("gibbs", "nuts", "nutpie", "pymc")  # warm-up order: PyMC takes the draws of "nuts"
+TOOLS = ("gibbs", "nuts", "nutpie", "pymc")  # the order of their turns
 MODULES = {"gibbs": "bayesreg", "nuts": "bayesreg", "pymc": "pymc", "nutpie": "nutpie"}
 LABELS = {
     "gibbs": "bayesreg sample_posterior(method='gibbs')",
@@ -272,7 +273,7 @@ def calibrated_draws(draws: int, ess: float, cap: int) -> int:
 
 # ---------------------------------------------------------------------------------------------
 # the worker: ``python -m benchmarks.shrinkage '<json set-up>'``, then one JSON command a line on
-# stdin ({"seed": s} or {"stop": true}), one JSON answer a line on its own copy of stdout
+# stdin ({"seed": s, "draws": d} or {"stop": true}), one JSON answer a line on its own stdout
 
 
 def _call(run: Runner, seed: int, warmup: int, draws: int) -> dict[str, Any]:
@@ -307,7 +308,7 @@ def warm_up(tool: str, run: Runner, warmup: int, draws: int, calibrate: bool) ->
 
 
 def serve(request: dict[str, Any]) -> None:
-    """Set up one tool, warm it up, then answer ``{"seed": s}`` commands until ``stop``."""
+    """Set up one tool, warm it up, then answer ``{"seed": s, "draws": d}`` until ``stop``."""
     from .worker import peak_mb
 
     channel = os.fdopen(os.dup(1), "w")
@@ -335,7 +336,7 @@ def serve(request: dict[str, Any]) -> None:
             command = json.loads(line)
             if command.get("stop"):
                 break
-            answer(_call(run, command["seed"], request["warmup"], warm["draws"]))
+            answer(_call(run, command["seed"], request["warmup"], command["draws"]))
     answer({"peak_mb": peak_mb()})
 
 
@@ -426,28 +427,29 @@ def benchmark(bench: ShrinkageBenchmark, tiny: bool) -> dict[str, Any]:
         if not available(MODULES[tool]):
             notes.append(f"{tool} skipped: {MODULES[tool]} not installed")
             continue
-        draws = bench.gibbs_draws if tool == "gibbs" else bench.draws
-        if tool == "pymc" and "draws" in rows.get("nuts", {}):
-            draws = rows["nuts"]["draws"]
         request = {
             "tool": tool,
             "problem": bench.problem,
             "tiny": tiny,
             "warmup": bench.warmup,
-            "draws": draws,
+            "draws": bench.gibbs_draws if tool == "gibbs" else bench.draws,
             "calibrate": bench.calibrate,
         }
         workers[tool] = Worker(request, worker_env(), CALL_TIMEOUT_S[mode])
-        # the warm-ups one at a time: each tool's chains take both cores
-        rows[tool] = {"tool": tool, "warmup": bench.warmup, "calls": []} | workers[tool].receive()
+    # the set-ups and warm calls (untimed) overlap: numba's and PyTensor's compilers run on
+    # one core, and the ESS of a warm call does not depend on its speed
+    for tool, worker in list(workers.items()):
+        rows[tool] = {"tool": tool, "warmup": bench.warmup, "calls": []} | worker.receive()
         if "error" in rows[tool]:
             del workers[tool]
+    if "pymc" in workers:  # the draws bayesreg's NUTS settled on (module docstring)
+        rows["pymc"]["draws"] = rows.get("nuts", {}).get("draws", bench.draws)
     spent = dict.fromkeys(workers, 0.0)
     for seed in range(1, bench.seeds + 1):
         for tool, worker in list(workers.items()):
             if spent[tool] >= bench.budget_s:
                 continue
-            answer = worker.ask({"seed": seed})
+            answer = worker.ask({"seed": seed, "draws": rows[tool]["draws"]})
             if "error" in answer:
                 rows[tool]["error"] = answer["error"]
                 del workers[tool]
