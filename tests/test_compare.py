@@ -10,7 +10,7 @@ import pytest
 from sklearn.linear_model import Ridge
 
 from bayesreg import models
-from bayesreg.compare import COLUMNS, compare, compare_summary
+from bayesreg.compare import COLUMNS, MAP_COLUMNS, compare, compare_summary
 from bayesreg.map import MapResult, map_estimate
 from bayesreg.predict import predict
 from bayesreg.sample import sample_posterior
@@ -290,3 +290,18 @@ def test_predict_from_threads_equals_serial(named_setting):
             futures = [pool.submit(predict, post, r, seed=k) for k, r in enumerate(rows)]
             for expected, future in zip(serial, futures, strict=True):
                 pd.testing.assert_frame_equal(future.result(), expected)
+
+
+def test_posterior_only_table_of_a_laplace_posterior(table, laplace_posterior):
+    """compare(None, post): the same posterior columns as with a MAP, no MAP columns, no kappa."""
+    alone = compare(None, laplace_posterior)
+    assert list(alone.columns) == [c for c in COLUMNS if c not in MAP_COLUMNS]
+    assert list(alone.index) == list(table.index)  # every site: here coef and intercept
+    pd.testing.assert_frame_equal(alone, table[alone.columns])
+    text = compare_summary(alone)
+    coef = table.loc[[label for label in table.index if label.startswith("coef[")]]
+    away = ((coef["hdi_low"] > 0) | (coef["hdi_high"] < 0)).sum()
+    assert text == (
+        f"Posterior only (no MAP): {away} of {len(coef)} weights have a 94% HDI that excludes "
+        f"zero ({', '.join(coef.index[(coef['hdi_low'] > 0) | (coef['hdi_high'] < 0)])})."
+    )
