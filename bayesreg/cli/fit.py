@@ -6,13 +6,14 @@ MAP-vs-posterior table of `bayesreg.compare.compare`; with ``--out`` writes ``ma
 terminal it shows progress on stderr (stage lines and the sampler's bar; ``--quiet`` hides
 them); ``--json`` writes every table as one JSON document instead (`bayesreg.cli.output`).
 ``--scale METHOD`` (``cv``, ``cv-1se``, ``evidence``, ``hyperprior``) chooses the prior scale
-from the data first (`bayesreg.cli.scale`).
+from the data first (`bayesreg.cli.scale`). The shrinkage priors (``--prior horseshoe``, ...)
+take their own parameters (`bayesreg.cli.shrinkage`); one with no MAP is reported by its
+posterior alone. ``--method`` picks the sampler (`bayesreg.sample_posterior`'s ``method``).
 """
 
 from __future__ import annotations
 
 import argparse
-import shlex
 import sys
 import warnings
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Any
 
 from .. import penalty, priors
 from ..priors import PenaltyParts, PriorKind
+from ..sample.driver import METHODS as SAMPLER_METHODS
 from .describe import (
     SCALE_OPTIONS,
     parts_of,
@@ -27,6 +29,7 @@ from .describe import (
     prior_text,
     two_scale_priors,
 )
+from .fit_report import numbers, posterior_document, scale_document, write_fit_report
 from .options import (
     SCALE_METHODS,
     SigmaPrior,
@@ -39,6 +42,15 @@ from .options import (
 )
 from .output import Stages, add_output_options, records, show_progress, write_json
 from .scale import ScaleChoice, check_scale_options, choose_scale, posterior_median_prior
+from .shrinkage import (
+    add_prior_options,
+    check_nonzero,
+    prior_choices,
+    shrinkage_prior,
+    shrinkage_text,
+    site_text,
+    without_map,
+)
 
 __all__ = ["LIKELIHOODS", "add_parser", "equivalent_penalty", "map_table", "run"]
 
@@ -71,18 +83,19 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     fit.add_argument(
         "--prior",
         type=normalized_name,
-        choices=priors.names(),
+        choices=prior_choices(),
         default="laplace",
-        help="prior on each weight",
+        help="prior on each weight (dashes or underscores: elastic-net = elastic_net); "
+        f"{', '.join(without_map())} have no MAP: the fit reports their posterior",
     )
     fit.add_argument(
         "--scale",
         type=scale_value,
-        required=True,
         metavar="SCALE|METHOD",
-        help="prior scale: tau of gaussian, b of laplace and elastic_net; or a method that "
-        f"chooses it from the data: {', '.join(SCALE_METHODS)} (cross-validation, its 1-SE "
-        "rule, type-II maximum likelihood, a HalfCauchy hyperprior)",
+        help="prior scale (needed by gaussian, laplace, elastic_net): tau of gaussian, b of "
+        "laplace and elastic_net, the scale of student_t (in units of sigma under linear); or a "
+        f"method that chooses it from the data: {', '.join(SCALE_METHODS)} (cross-validation, "
+        "its 1-SE rule, type-II maximum likelihood, a HalfCauchy hyperprior)",
     )
     fit.add_argument(
         "--folds", type=count(2), help="--scale cv / cv-1se: number of folds (default 5)"
@@ -116,6 +129,14 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     )
     fit.add_argument("--warmup", type=count(0), default=1000, help="NUTS warmup steps per chain")
     fit.add_argument("--chains", type=count(1), default=4, help="number of chains")
+    fit.add_argument(
+        "--method",
+        type=normalized_name,
+        choices=SAMPLER_METHODS,
+        default="auto",
+        help="sampler: auto (exact when the posterior is Gaussian, else NUTS), nuts, exact"
+        + (", gibbs (the priors with a Gibbs kernel)" if "gibbs" in SAMPLER_METHODS else ""),
+    )
     fit.add_argument("--seed", type=count(0), default=0, help="random seed")
     fit.add_argument(
         "--log-likelihood",
@@ -128,6 +149,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         "--dropna", action="store_true", help="drop rows with missing values (default: refuse)"
     )
     fit.add_argument("--out", help="report folder (omit to print only)")
+    add_prior_options(fit)
     add_output_options(fit)
     fit.set_defaults(run=run)
     return fit
@@ -136,6 +158,8 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
 def _fit_prior(args: argparse.Namespace) -> tuple[Any, PriorKind, PenaltyParts]:
     """Build the prior of ``--prior/--scale/--l2-scale``: distribution, kind, penalty parts."""
     kind = priors.get(args.prior)
+    if args.scale is None:
+        raise UsageError(f"--prior {kind.name} needs its prior scale: give --scale SCALE|METHOD")
     if len(kind.parts) > 1 and args.l2_scale is None:
         part = kind.scale_labels[kind.parts[1]]
         raise UsageError(f"--prior {kind.name} needs the {part}: give --l2-scale TAU")
@@ -255,10 +279,16 @@ def run(args: argparse.Namespace) -> int:
             f"--sigma and --sigma-prior apply only to --likelihood linear, not {likelihood}; "
             "leave them out"
         )
+    shrinkage = shrinkage_prior(args)  # None for a prior kind of the penalty table
     check_scale_options(args, likelihood)
     method = args.scale if isinstance(args.scale, str) else None
-    if method is None:
+    kind: PriorKind | None = None
+    parts: PenaltyParts | None = None
+    if shrinkage is not None:
+        prior = shrinkage
+    elif method is None:
         prior, kind, parts = _fit_prior(args)
+    has_map = shrinkage is None or shrinkage.map_exists
     try:
         X, y = load_csv(args.data, target=args.target, formula=args.formula, dropna=args.dropna)
     except (OSError, ValueError, TypeError) as error:
@@ -268,6 +298,7 @@ def run(args: argparse.Namespace) -> int:
     intercept = bool(X.attrs.get("intercept", True))
     names = [str(c) for c in X.columns]
     n, p = X.shape
+    check_nonzero(args, p)
     X_np, y_np = X.to_numpy(dtype=float), y.to_numpy(dtype=float)
 
     model = {"linear": models.linear, "logistic": models.logistic, "poisson": models.poisson}[
@@ -303,12 +334,19 @@ def run(args: argparse.Namespace) -> int:
     def draw(model_kwargs: dict[str, Any]) -> Any:
         what = f"sampling the posterior, {args.chains} chain(s) x {args.samples} draws"
         with stage(what, bar=True):
-            return sample.sample_posterior(
-                model, X_np, y_np, num_chains=args.chains, num_warmup=args.warmup,
-                num_samples=args.samples, seed=args.seed, progress_bar=progress,
-                log_likelihood="auto" if args.log_likelihood is None else args.log_likelihood,
-                **model_kwargs,
-            )  # fmt: skip
+            try:
+                return sample.sample_posterior(
+                    model, X_np, y_np, num_chains=args.chains, num_warmup=args.warmup,
+                    num_samples=args.samples, seed=args.seed, progress_bar=progress,
+                    method=args.method,
+                    log_likelihood="auto" if args.log_likelihood is None else args.log_likelihood,
+                    **model_kwargs,
+                )  # fmt: skip
+            except ValueError as error:
+                if args.method in ("auto", "nuts"):
+                    raise
+                # a sampler that does not apply to this model says why: a usage error
+                raise UsageError(f"--method {args.method}: {error}") from None
 
     choice: ScaleChoice | None = None
     post = table = None
@@ -326,9 +364,10 @@ def run(args: argparse.Namespace) -> int:
                 sigma_text = f"noise sd sigma = {choice.sigma:.6g} (type-II maximum likelihood)"
             prior, kind, parts = choice.prior, choice.kind, choice.parts
         kwargs["prior"] = prior
+        described = shrinkage_text(prior) if kind is None else prior_text(kind, parts)
         lines = [
             f"model: bayesreg.models.{likelihood}, prior on each weight "
-            f"{prior_text(kind, parts)}, " + ("flat intercept" if intercept else "no intercept")
+            f"{described}, " + ("flat intercept" if intercept else "no intercept")
             + (f", {sigma_text}" if sigma_text else ""),
         ]  # fmt: skip
         if choice is not None:
@@ -339,8 +378,10 @@ def run(args: argparse.Namespace) -> int:
             )
         for line in lines:
             show(line)
-        with stage("MAP"):
-            fit = map_estimate(model, X_np, y_np, **kwargs)
+        fit = None
+        if has_map:
+            with stage("MAP"):
+                fit = map_estimate(model, X_np, y_np, **kwargs)
         if args.samples and post is None:
             post = draw(kwargs)
         if post is not None:
@@ -349,23 +390,29 @@ def run(args: argparse.Namespace) -> int:
     lines = header + lines
 
     sigma_at_map = sigma_known
-    if sigma_at_map is None and "sigma" in fit.params:
+    if sigma_at_map is None and fit is not None and "sigma" in fit.params:
         sigma_at_map = float(np.asarray(fit.params["sigma"]))
-    equivalent = equivalent_penalty(likelihood, kind, parts, sigma_at_map, n, intercept)
-    estimates = map_table(fit, names)
-    status = "converged" if fit.converged else "NOT converged"
-    show(f"\nMAP ({status}, optimality {fit.optimality:.1e}, {fit.num_iter} iterations)")
-    if equivalent:
-        at = " at the MAP sigma" if args.sigma_prior is not None else ""
-        show(f"equals {equivalent}{at}")
-    show(_to_text(estimates))
+    equivalent = estimates = None
+    if kind is not None:
+        equivalent = equivalent_penalty(likelihood, kind, parts, sigma_at_map, n, intercept)
+    if fit is None:
+        show(f"\nno MAP: {prior.no_map_reason}")
+    else:
+        estimates = map_table(fit, names)
+        status = "converged" if fit.converged else "NOT converged"
+        show(f"\nMAP ({status}, optimality {fit.optimality:.1e}, {fit.num_iter} iterations)")
+        if equivalent:
+            at = " at the MAP sigma" if args.sigma_prior is not None else ""
+            show(f"equals {equivalent}{at}")
+        show(_to_text(estimates))
     if post is not None:
         diag = post.diagnostics
         show(
-            f"\nMAP vs posterior ({post.method}, {post.num_chains} chain(s) x {post.num_samples} "
-            f"draws, {post.num_divergent} divergences, max R-hat {diag['r_hat'].max():.3f}, "
-            f"min bulk ESS {diag['ess_bulk'].min():.0f})"
+            f"\n{'MAP vs posterior' if fit else 'posterior'} ({post.method}, {post.num_chains} "
+            f"chain(s) x {post.num_samples} draws, {post.num_divergent} divergences, max R-hat "
+            f"{diag['r_hat'].max():.3f}, min bulk ESS {diag['ess_bulk'].min():.0f})"
         )
+        show(f"sites: {site_text(post)}")
         show(_to_text(table))
         show(compare_summary(table))
     for note in notes:
@@ -373,8 +420,9 @@ def run(args: argparse.Namespace) -> int:
 
     path = None
     if args.out is not None:
-        path = _write_fit_report(Path(args.out), args, lines, estimates, fit, post, table,
-                                 equivalent, notes)  # fmt: skip
+        no_map = None if fit is not None else prior.no_map_reason
+        path = write_fit_report(Path(args.out), args, lines, estimates, fit, post, table,
+                                 equivalent, notes, no_map)  # fmt: skip
         show(f"\nreport written to {path}")
     if args.json:
         write_json(args, {
@@ -383,55 +431,28 @@ def run(args: argparse.Namespace) -> int:
             "data": {"path": args.data, "n": n, "p": p, "target": str(y.name),
                      "formula": args.formula, "dropped_csv_lines": list(dropped)},
             "model": {
-                "likelihood": likelihood, "prior": kind.name, "prior_text": prior_text(kind, parts),
-                "b": float(parts.l1_scale), "tau": float(parts.l2_scale), "intercept": intercept,
+                "likelihood": likelihood, "prior": prior.name if kind is None else kind.name,
+                "prior_text": described,
+                "b": None if parts is None else float(parts.l1_scale),
+                "tau": None if parts is None else float(parts.l2_scale),
+                "prior_params": None if kind is not None else numbers(prior.params),
+                "no_map": None if fit is not None else prior.no_map_reason, "intercept": intercept,
                 "sigma": sigma_known,
                 "sigma_prior": None if args.sigma_prior is None else str(args.sigma_prior),
                 "noise": sigma_text or None,
             },
-            "scale": _scale_document(choice, choice_penalty),
-            "map": {
+            "scale": scale_document(choice, choice_penalty),
+            "map": None if fit is None else {
                 "converged": bool(fit.converged), "optimality": float(fit.optimality),
                 "num_iter": int(fit.num_iter), "equivalent_penalty": equivalent,
                 "penalty_at_map_sigma": equivalent is not None and args.sigma_prior is not None,
                 "table": records(estimates),
             },
-            "posterior": None if post is None else _posterior_document(post, table),
+            "posterior": None if post is None else posterior_document(post, table),
             "warnings": notes,
             "report": None if path is None else str(path),
         })  # fmt: skip
     return 0
-
-
-def _scale_document(choice: ScaleChoice | None, on_all_rows: str | None) -> dict | None:
-    """Return the ``--json`` section of ``--scale METHOD``: the choice, its numbers, the path."""
-    if choice is None:
-        return None
-    return {
-        "method": choice.method,
-        "text": choice.text,
-        **choice.values,
-        "equivalent_penalty": on_all_rows,
-        "path": None if choice.path is None else records(choice.path),
-    }
-
-
-def _posterior_document(post: Any, table: Any) -> dict[str, Any]:
-    """Return the ``--json`` section of the posterior: the run, the compare and diagnostics."""
-    from ..compare import compare_summary
-
-    diag = post.diagnostics
-    return {
-        "method": post.method,
-        "num_chains": int(post.num_chains),
-        "num_samples": int(post.num_samples),
-        "num_divergent": int(post.num_divergent),
-        "max_r_hat": float(diag["r_hat"].max()),
-        "min_ess_bulk": float(diag["ess_bulk"].min()),
-        "summary": compare_summary(table),
-        "compare": records(table, "weight"),
-        "diagnostics": records(diag, "weight"),
-    }
 
 
 def _warning_lines(caught: list[warnings.WarningMessage]) -> list[str]:
@@ -444,77 +465,3 @@ def _warning_lines(caught: list[warnings.WarningMessage]) -> list[str]:
         if text not in seen:
             seen.append(text)
     return seen
-
-
-def _write_fit_report(
-    out: Path,
-    args: argparse.Namespace,
-    header: list[str],
-    estimates: Any,
-    fit: Any,
-    post: Any,
-    table: Any,
-    equivalent: str | None,
-    notes: list[str],
-) -> Path:
-    import matplotlib.pyplot as plt
-
-    from ..compare import compare_summary
-    from ..files import atomic_write
-    from ..plots import plot_densities, plot_forest
-    from .report import markdown_table
-
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise UsageError(f"cannot create the --out folder {str(out)!r}: {error}") from None
-    # every file atomically: a reader (or a crash) never sees half a report
-    with atomic_write(out / "map.csv", "w", newline="") as handle:
-        estimates.to_csv(handle)
-    command = "bayesreg " + " ".join(shlex.quote(a) for a in args.argv)
-    body = [
-        "# bayesreg fit",
-        "",
-        f"`{command}`",
-        "",
-        *[f"- {line}" for line in header],
-        "",
-        "## MAP",
-        "",
-        f"{'Converged' if fit.converged else 'Not converged'} (optimality {fit.optimality:.1e}, "
-        f"{fit.num_iter} iterations)."
-        + (f" Equals the penalized fit `{equivalent}`." if equivalent else ""),
-        "",
-        markdown_table(estimates),
-        "",
-    ]
-    if post is not None:
-        for name, frame in (("compare.csv", table), ("diagnostics.csv", post.diagnostics)):
-            with atomic_write(out / name, "w", newline="") as handle:
-                frame.to_csv(handle, index_label="weight")
-        figures = {"forest.png": plot_forest(table), "densities.png": plot_densities(fit, post)}
-        for name, figure in figures.items():
-            with atomic_write(out / name) as handle:
-                figure.savefig(handle, format="png", dpi=110)
-            plt.close(figure)
-        body += [
-            "## MAP vs posterior",
-            "",
-            f"Posterior: `{post.method}`, {post.num_chains} chain(s) x {post.num_samples} draws, "
-            f"{post.num_divergent} divergences, max R-hat {post.diagnostics['r_hat'].max():.3f}.",
-            "",
-            markdown_table(table),
-            "",
-            compare_summary(table),
-            "",
-            "![forest](forest.png)",
-            "",
-            "![densities](densities.png)",
-            "",
-        ]
-    if notes:
-        body += ["## Warnings", "", *[f"- {note}" for note in notes], ""]
-    report = out / "report.md"
-    with atomic_write(report, "w") as handle:
-        handle.write("\n".join(body))
-    return report
