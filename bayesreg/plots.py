@@ -54,6 +54,7 @@ def plot_forest(
     table: pd.DataFrame,
     *,
     rows: Sequence[str] | str | None = None,
+    map_label: str = "MAP",
     ax: Axes | None = None,
 ) -> Figure:
     """Forest plot: each weight's posterior HDI and median, with its MAP marked.
@@ -66,6 +67,9 @@ def plot_forest(
         Row labels to draw, or a site name (``"coef"``) to draw all of its rows. By default the
         ``coef`` rows when there are any (the intercept and ``sigma`` are on other scales), else
         all rows.
+    map_label : str
+        Legend label of the MAP's crosses: say whose MAP it is when it is another prior's
+        (``"Laplace MAP (lasso)"`` beside a horseshoe posterior).
     ax : matplotlib.axes.Axes, optional
         Axes to draw in; a new figure by default.
 
@@ -73,8 +77,8 @@ def plot_forest(
     -------
     matplotlib.figure.Figure
         One row per weight, top to bottom in table order: a line from ``hdi_low`` to
-        ``hdi_high``, a dot at the posterior median, a red cross at the MAP (label ``"MAP"``;
-        none for a posterior-only table).
+        ``hdi_high``, a dot at the posterior median, a red cross at the MAP (label
+        ``map_label``; none for a posterior-only table).
     """
     labels = _select_rows(table, rows)
     sub = table.loc[labels]
@@ -85,7 +89,7 @@ def plot_forest(
               label=f"{100 * prob:.0f}% HDI")  # fmt: skip
     ax.plot(sub["median"], ypos, "o", color="tab:blue", label="posterior median")
     if "map" in sub.columns:  # a posterior-only table (compare(None, post)) has no MAP
-        ax.plot(sub["map"], ypos, "x", ms=8, mew=2, label="MAP", **MAP_STYLE)
+        ax.plot(sub["map"], ypos, "x", ms=8, mew=2, label=map_label, **MAP_STYLE)
     ax.axvline(0.0, color="0.6", lw=0.8, ls=":")
     ax.set_yticks(ypos, list(sub.index))
     ax.set_xlabel("weight")

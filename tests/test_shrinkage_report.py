@@ -254,6 +254,9 @@ def test_figures_and_predictions_on_a_horseshoe_posterior(horseshoe_posterior):
     plt.close(fig)
     fit = br.map_estimate(models.linear, X, horseshoe_posterior[1], prior=models.laplace(1.0),
                           sigma=1.0)  # fmt: skip
+    fig = plot_forest(compare(fit, post), map_label="Laplace MAP (lasso)")
+    assert "Laplace MAP (lasso)" in [line.get_label() for line in fig.axes[0].get_lines()]
+    plt.close(fig)
     fig = br.plots.plot_densities(fit, post)  # the MAP of another prior on the horseshoe's coef
     assert len([a for a in fig.axes if a.get_visible()]) == 4
     plt.close(fig)
