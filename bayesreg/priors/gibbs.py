@@ -123,7 +123,15 @@ _MAX_MEAN = 1e150
 
 
 def inverse_gamma(rng_key: Array, shape: Array, rate: Array) -> Array:
-    """Draw ``InverseGamma(shape, rate)`` (density ∝ x^(-shape-1) exp(-rate/x)), elementwise."""
+    """Draw ``InverseGamma(shape, rate)`` (density ∝ x^(-shape-1) exp(-rate/x)), elementwise.
+
+    A shape of exactly 1 (a Python number) draws ``rate / Exponential(1)``, the same law
+    (Gamma(1) is Exp(1)), one cheap operation instead of a gamma sampler's rejection loops,
+    which dominate the compile time of a Gibbs program.
+    """
+    if isinstance(shape, int | float) and shape == 1:
+        rate = jnp.asarray(rate, float)
+        return rate / jax.random.exponential(rng_key, rate.shape)
     shape, rate = jnp.broadcast_arrays(jnp.asarray(shape, float), jnp.asarray(rate, float))
     return rate / jax.random.gamma(rng_key, shape)
 

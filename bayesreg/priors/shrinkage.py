@@ -141,6 +141,18 @@ class ShrinkagePrior:
         shown = ", ".join(f"{k}={v!r}" for k, v in self.params.items() if v is not None)
         return f"{self.name}({shown})"
 
+    def _identity(self) -> tuple:
+        return (self.name, tuple(sorted(self.params.items())))
+
+    def __eq__(self, other: object) -> bool:
+        # equal priors compile to one program (a static argument of the compiled samplers)
+        if not isinstance(other, ShrinkagePrior):
+            return NotImplemented
+        return self._identity() == other._identity()
+
+    def __hash__(self) -> int:
+        return hash(self._identity())
+
     @property
     def label(self) -> str:
         """How it reads in words, e.g. ``"horseshoe, tau ~ C+(0, 1)"``."""
@@ -460,6 +472,6 @@ def gibbs_prior(prior: Any) -> GibbsPrior | str:
     if mask is not True:
         return f"a masked prior has no Gibbs conditionals; {has}"
     loc = getattr(base, "loc", 0.0)
-    if not is_concrete(loc) or np.any(np.asarray(loc) != 0):
+    if is_concrete(loc) and np.any(np.asarray(loc) != 0):  # traced: checked outside
         return f"the {kind.name} prior is not centred at 0; {has}"
     return kind.gibbs(base)
