@@ -5,6 +5,14 @@ its scikit-learn penalty strength (``alpha`` or ``C``); everything about the pri
 the prior kind (``bayesreg.priors``: which scales it takes, how it is built) and of the one table
 of penalty conventions (``bayesreg.penalty.CONVENTIONS``: how a penalty becomes those scales).
 No estimator branches on a prior's name.
+
+The shrinkage priors (``prior="horseshoe"``, ``"horseshoe_plus"``, ``"regularized_horseshoe"``,
+``"student_t"``, ``"r2d2"``; `bayesreg.priors.shrinkage`) take their constructors' parameters,
+estimator hyperparameters of the same names (`SHRINKAGE_PARAMETERS`), each accepted only by the
+priors that take it (asked of the prior). They have no penalty, so ``alpha`` / ``C`` and the
+scales ``l1_scale`` / ``l2_scale`` do not apply to them. A prior with a MAP (Student-t) is fitted
+as the others; for one without (``map_exists`` false: the horseshoe's density is infinite at
+zero) ``fit`` samples the posterior and ``coef_`` / ``intercept_`` are its mean.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .. import penalty, priors
@@ -25,13 +34,29 @@ from ..map import MapResult, map_estimate
 from ..priors import PriorKind
 
 __all__ = [
+    "SHRINKAGE_PARAMETERS",
     "BayesianGLM",
     "check_bool",
+    "check_count",
     "check_max_iter",
     "check_optional_positive",
     "check_positive",
     "check_scale",
 ]
+
+#: The parameters of the shrinkage priors' constructors (`bayesreg.priors.shrinkage`), each an
+#: estimator hyperparameter of the same name (``None``: the prior's default), with its meaning.
+SHRINKAGE_PARAMETERS = {
+    "global_scale": "the scale of the global shrinkage tau",
+    "nonzero": "the prior guess of the number of nonzero weights, 0 < nonzero < n_features",
+    "slab_scale": "the slab's scale",
+    "slab_df": "the slab's degrees of freedom",
+    "df": "the Student-t degrees of freedom",
+    "scale": "the Student-t scale",
+    "r2_mean": "the prior mean of R², in (0, 1)",
+    "r2_precision": "the prior precision of R²",
+    "concentration": "the Dirichlet concentration of the variance shares",
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -83,6 +108,13 @@ def check_max_iter(value: Any) -> int:
     return int(value)
 
 
+def check_count(value: Any, name: str, minimum: int) -> int:
+    """Return ``value`` as an int; ``ValueError`` unless it is an integer ``>= minimum``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}; got {name}={value!r}.")
+    return int(value)
+
+
 def _check_l1_ratio(value: Any) -> float:
     ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
     if not ok or not 0.0 <= value <= 1.0:
@@ -90,10 +122,6 @@ def _check_l1_ratio(value: Any) -> float:
             f"l1_ratio must be a number in [0, 1] (0: pure L2, 1: pure L1); got l1_ratio={value!r}."
         )
     return float(value)
-
-
-# ---------------------------------------------------------------------------------------------
-# the penalty convention of a likelihood and a prior kind
 
 
 # ---------------------------------------------------------------------------------------------
@@ -105,7 +133,9 @@ class BayesianGLM(BaseEstimator):
 
     A subclass sets ``_model`` (its NumPyro model function), ``_likelihood`` (the likelihood of
     its penalty conventions) and ``_strength_name`` (the attribute holding the scikit-learn
-    penalty strength), and stores its keyword arguments in ``__init__``.
+    penalty strength), and stores its keyword arguments in ``__init__``: among them the
+    parameters of `SHRINKAGE_PARAMETERS` and the sampler settings ``num_samples``,
+    ``num_warmup``, ``num_chains``, ``random_state`` of a fit with no MAP.
     """
 
     _model: Callable
@@ -133,13 +163,112 @@ class BayesianGLM(BaseEstimator):
         """Return whether the prior scales are given directly (not a penalty strength)."""
         return any(getattr(self, name) is not None for name in priors.get(self.prior).parts)
 
+    # -- the shrinkage priors ---------------------------------------------------------------
+
+    def _prior_name(self) -> str:
+        """Return ``prior``; ``ValueError`` naming every choice unless it is one of them."""
+        choices = tuple(dict.fromkeys((*priors.names(), *priors.shrinkage_names())))
+        if not isinstance(self.prior, str) or self.prior not in choices:
+            raise ValueError(
+                f"prior must be one of {', '.join(map(repr, choices))}; got prior={self.prior!r}."
+            )
+        return self.prior
+
+    def _shrinkage_prior(self, n_features: int) -> Any:
+        """Return the shrinkage prior ``prior`` names with its parameters, or ``None``.
+
+        ``None`` for a prior kind of the penalty table (``gaussian``, ``laplace``, ...), which
+        takes none of `SHRINKAGE_PARAMETERS`. A parameter the prior does not take, a penalty
+        strength or a penalty scale given with a shrinkage prior, and a bad value (named) are
+        ``ValueError``.
+        """
+        name = self._prior_name()
+        given = [p for p in SHRINKAGE_PARAMETERS if getattr(self, p, None) is not None]
+        shrinkage_names = priors.shrinkage_names()
+        takes = tuple(priors.shrinkage(name).params) if name in shrinkage_names else ()
+        for parameter in given:
+            if parameter not in takes:
+                users = [n for n in shrinkage_names if parameter in priors.shrinkage(n).params]
+                raise ValueError(
+                    f"{parameter} ({SHRINKAGE_PARAMETERS[parameter]}) is not used by "
+                    f"prior={name!r}, only by prior={' or '.join(map(repr, users))}; remove "
+                    f"{parameter} (or pick a prior that uses it)."
+                )
+        if name not in shrinkage_names:
+            return None
+        for parameter in (self._strength_name, "l1_scale", "l2_scale"):
+            if getattr(self, parameter, None) is not None:
+                raise ValueError(
+                    f"{parameter}={getattr(self, parameter)!r} does not apply to "
+                    f"prior={name!r}: it has no penalty to convert, its parameters are "
+                    f"{', '.join(takes)}. Remove {parameter}."
+                )
+        values = {p: check_positive(getattr(self, p), p, SHRINKAGE_PARAMETERS[p]) for p in given}
+        if "nonzero" in values and not values["nonzero"] < n_features:
+            raise ValueError(
+                f"nonzero ({SHRINKAGE_PARAMETERS['nonzero']}) must be below the number of "
+                f"features, {n_features}; got nonzero={self.nonzero!r}."
+            )
+        return priors.shrinkage(name, **values)
+
+    def _seed(self) -> int:
+        """Return the sampler's seed: ``random_state`` itself when it is an int >= 0."""
+        state = self.random_state
+        if isinstance(state, numbers.Integral) and not isinstance(state, bool) and state >= 0:
+            return int(state)
+        return int(check_random_state(state).randint(np.iinfo(np.int32).max))
+
+    def _fit_shrinkage(
+        self, X: np.ndarray, y: np.ndarray, prior: Any, model_kwargs: dict[str, Any]
+    ) -> None:
+        """Fit a shrinkage prior: its MAP when one exists, else the posterior mean by sampling."""
+        fit_intercept = check_bool(self.fit_intercept, "fit_intercept")
+        names = getattr(self, "feature_names_in_", None)
+        arguments = {
+            "prior": prior,
+            "intercept": fit_intercept,
+            "feature_names": None if names is None else [str(name) for name in names],
+            **model_kwargs,
+        }
+        if prior.map_exists:
+            tol = check_optional_positive(self.tol, "tol", "the tolerance of the MAP solve")
+            max_iter = check_max_iter(self.max_iter)
+            fit = map_estimate(type(self)._model, X, y, tol=tol, max_iter=max_iter, **arguments)
+            self._set_map(fit, prior, fit_intercept)
+            return
+        from ..sample import sample_posterior
+        from ..sample.diagnostics import warnings_at_caller
+
+        num_samples = check_count(self.num_samples, "num_samples", 1)
+        num_warmup = check_count(self.num_warmup, "num_warmup", 0)
+        num_chains = check_count(self.num_chains, "num_chains", 1)
+        # the sampler's warnings point at the user's fit call (fit -> _fit_map -> here)
+        with warnings_at_caller(f"{type(self).__name__}.fit: ", stacklevel=3):
+            post = sample_posterior(
+                type(self)._model,
+                X,
+                y,
+                num_chains=num_chains,
+                num_warmup=num_warmup,
+                num_samples=num_samples,
+                seed=self._seed(),
+                **arguments,
+            )
+        self.map_ = None
+        self.prior_ = prior
+        self.posterior_ = post
+        self.coef_ = np.asarray(post.samples["coef"], dtype=float).mean(axis=0)
+        intercept = np.asarray(post.samples["intercept"], dtype=float) if fit_intercept else 0.0
+        self.intercept_ = float(np.mean(intercept))
+        self.n_iter_ = num_warmup + num_samples
+
     def _resolve_prior(self, n: int, n_features: int, sigma: float | None = None) -> Any:
         """Check the prior hyperparameters and return the prior distribution of each weight.
 
         ``sigma`` is the noise sd a penalty strength is converted with (default: the
         estimator's own, `_penalty_sigma`).
         """
-        kind = priors.get(self.prior)
+        kind = priors.get(self._prior_name())
         strength_name = self._strength_name
         strength = self._strength()
         needed = kind.parts
@@ -200,12 +329,16 @@ class BayesianGLM(BaseEstimator):
         start the solve.
         """
         fit_intercept = check_bool(self.fit_intercept, "fit_intercept")
+        n, n_features = X.shape
+        kwargs = self._model_kwargs(y) if model_kwargs is None else model_kwargs
+        shrinkage = self._shrinkage_prior(n_features)
+        if shrinkage is not None:
+            self._fit_shrinkage(X, y, shrinkage, kwargs)
+            return
         tol = check_optional_positive(self.tol, "tol", "the tolerance of the MAP solve")
         max_iter = check_max_iter(self.max_iter)
-        n, n_features = X.shape
         prior = self._resolve_prior(n, n_features, penalty_sigma)
         names = getattr(self, "feature_names_in_", None)
-        kwargs = self._model_kwargs(y) if model_kwargs is None else model_kwargs
         result = map_estimate(
             type(self)._model,
             X,
@@ -218,8 +351,12 @@ class BayesianGLM(BaseEstimator):
             feature_names=None if names is None else [str(name) for name in names],
             **kwargs,
         )
+        self._set_map(result, prior, fit_intercept)
+
+    def _set_map(self, result: MapResult, prior: Any, fit_intercept: bool) -> None:
+        """Set the fitted attributes of a MAP fit (a posterior of an earlier fit is dropped)."""
         self.__dict__.pop("posterior_", None)
-        self.map_: MapResult = result
+        self.map_: MapResult | None = result
         self.prior_ = prior
         self.coef_ = np.asarray(result.params["coef"], dtype=float)
         self.intercept_ = float(result.params["intercept"]) if fit_intercept else 0.0
@@ -240,7 +377,9 @@ class BayesianGLM(BaseEstimator):
         """Sample the posterior of the fitted model; store it in ``posterior_``.
 
         Runs `bayesreg.sample_posterior` on the same model, prior and data as ``fit`` (feature
-        names become the ArviZ coordinates of ``"coef"``).
+        names become the ArviZ coordinates of ``"coef"``). For a prior with no MAP, ``fit``
+        has already sampled (``posterior_``, its mean ``coef_``); this draws again, with these
+        arguments, and leaves ``coef_`` as it is.
 
         Parameters
         ----------
@@ -288,7 +427,7 @@ class BayesianGLM(BaseEstimator):
         check_is_fitted(self, "map_")
         from ..sample import sample_posterior
 
-        fit = self.map_
+        fit = self.map_ if self.map_ is not None else self.posterior_  # the model and its data
         self.posterior_ = sample_posterior(
             fit.model,
             *fit.args,
@@ -304,9 +443,8 @@ class BayesianGLM(BaseEstimator):
 
     def _posterior_draws(self, name: str) -> np.ndarray:
         """Draws of a site with chains flattened: shape ``(draws, *site_shape)``."""
-        draws = np.asarray(self.posterior_.samples[name], dtype=float)
-        site_ndim = np.ndim(self.map_.params[name])
-        return draws.reshape((-1, *draws.shape[draws.ndim - site_ndim :]))
+        # the leading axis holds every chain's draws (PosteriorResult.samples)
+        return np.asarray(self.posterior_.samples[name], dtype=float)
 
     def _posterior_linear_predictor(self, X: np.ndarray) -> np.ndarray:
         """Linear predictor under every posterior draw: shape ``(draws, n)``."""
@@ -316,7 +454,7 @@ class BayesianGLM(BaseEstimator):
                 "has not sampled yet; call .sample_posterior() after fit first."
             )
         eta = self._posterior_draws("coef") @ X.T
-        if "intercept" in self.map_.params:
+        if "intercept" in self.posterior_.samples:
             eta = eta + self._posterior_draws("intercept")[:, None]
         return eta
 

@@ -110,6 +110,12 @@ class _CrossValidated:
         one_se = check_bool(self.one_se, "one_se")
         tol = check_optional_positive(self.tol, "tol", "the tolerance of the MAP solve")
         max_iter = check_max_iter(self.max_iter)
+        if self.prior in priors.shrinkage_names():
+            raise ValueError(
+                f"prior={self.prior!r} has no penalty, so there is no {self._grid_name} grid to "
+                f"choose by cross-validation; use {type(self).__name__.removesuffix('CV')}"
+                f"(prior={self.prior!r}) with the prior's own parameters."
+            )
         kind = priors.get(self.prior)
         l1_ratio = self._l1_ratio(kind)
         row = penalty.convention_for(self._likelihood, kind.name)

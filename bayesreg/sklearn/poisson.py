@@ -37,8 +37,11 @@ class BayesianPoissonRegression(RegressorMixin, BayesianGLM):
 
     Parameters
     ----------
-    prior : {"gaussian", "laplace", "elastic_net"}, default="gaussian"
-        Prior of each weight.
+    prior : str, default="gaussian"
+        Prior of each weight: ``"gaussian"``, ``"laplace"`` or ``"elastic_net"`` (the MAP is
+        ridge, the lasso, the elastic net), or a shrinkage prior with no penalty,
+        ``"horseshoe"``, ``"horseshoe_plus"``, ``"regularized_horseshoe"``, ``"student_t"``
+        or ``"r2d2"`` (its parameters below).
     alpha : float, optional
         The penalty strength (``PoissonRegressor``'s ``alpha``). When neither ``alpha`` nor a
         scale is given, ``alpha=1.0`` (scikit-learn's default).
@@ -51,6 +54,28 @@ class BayesianPoissonRegression(RegressorMixin, BayesianGLM):
     l2_scale : float or array of shape (n_features,), optional
         Normal sd ``tau`` of each weight, the L2 part of ``"gaussian"`` and ``"elastic_net"``
         (``∝ exp(-w²/(2 tau²))``). Mutually exclusive with the penalty strength.
+    global_scale, nonzero, slab_scale, slab_df : float, optional
+        Parameters of the horseshoe family (`bayesreg.priors.shrinkage`): ``horseshoe`` and
+        ``horseshoe_plus`` take ``global_scale`` (``tau ~ C+(0, global_scale)``);
+        ``regularized_horseshoe`` takes ``global_scale`` or ``nonzero`` (a guess ``p0`` of the
+        number of nonzero weights, ``0 < p0 < n_features``: the global scale is
+        ``p0 / (p - p0) / sqrt(n)``), and its slab's ``slab_scale`` and ``slab_df``.
+        Each parameter here and below is accepted only by the priors that take it; ``None``
+        keeps the prior's default.
+    df, scale : float, optional
+        Degrees of freedom and scale of ``student_t``.
+    r2_mean, r2_precision, concentration : float, optional
+        ``r2d2``: the prior mean and precision of R² and the Dirichlet concentration of the
+        weights' shares of the explained variance.
+    num_samples : int, default=1000
+        For a prior with no MAP: posterior draws kept per chain by ``fit``.
+    num_warmup : int, default=1000
+        For a prior with no MAP: warm-up (adaptation) steps per chain of ``fit``'s sampler.
+    num_chains : int, default=4
+        For a prior with no MAP: number of chains of ``fit``'s sampler.
+    random_state : int, RandomState instance or None, default=0
+        For a prior with no MAP: the seed of ``fit``'s sampler (an int is the seed itself; a
+        ``RandomState`` or ``None``, numpy's global one, draws it).
     fit_intercept : bool, default=True
         Fit an intercept with a flat (improper) prior, never penalized, as in scikit-learn.
     tol : float, optional
@@ -63,21 +88,28 @@ class BayesianPoissonRegression(RegressorMixin, BayesianGLM):
     ----------
     coef_ : ndarray of shape (n_features,)
         MAP weights.
+        For a prior with no MAP (``horseshoe``, ``horseshoe_plus``, ``regularized_horseshoe``,
+        ``r2d2``) no MAP exists; ``coef_`` is the posterior mean, as R's ``bayesreg`` reports
+        it and as ``BayesianRidge``'s ``coef_`` is a posterior mean.
     intercept_ : float
-        MAP intercept (0.0 with ``fit_intercept=False``).
+        MAP intercept (0.0 with ``fit_intercept=False``); for a prior with no MAP, the
+        posterior mean.
     n_iter_ : int
-        Iterations of the MAP solver.
+        Iterations of the MAP solver (for a prior with no MAP: the sampler's steps per chain,
+        ``num_warmup + num_samples``).
     n_features_in_ : int
         Number of features seen in ``fit``.
     feature_names_in_ : ndarray of str
         Column names of ``X`` when it is a DataFrame with string column names; they also label
         the ``"coef"`` coordinates of the posterior.
-    map_ : MapResult
-        The full MAP result (``.params``, ``.converged``, ``.optimality``, ``.objective``).
-    prior_ : numpyro.distributions.Distribution
+    map_ : MapResult or None
+        The full MAP result (``.params``, ``.converged``, ``.optimality``, ``.objective``);
+        ``None`` for a prior with no MAP.
+    prior_ : numpyro.distributions.Distribution or ShrinkagePrior
         The prior each weight was given (after converting the penalty).
     posterior_ : object
-        Set by `sample_posterior`: the posterior result (``.samples``, ``.idata``).
+        The posterior result (``.samples``, ``.idata``): set by ``fit`` for a prior with no
+        MAP, by `sample_posterior` otherwise.
 
     See Also
     --------
@@ -110,6 +142,19 @@ class BayesianPoissonRegression(RegressorMixin, BayesianGLM):
         fit_intercept: bool = True,
         tol: float | None = None,
         max_iter: int = 20_000,
+        global_scale: float | None = None,
+        nonzero: float | None = None,
+        slab_scale: float | None = None,
+        slab_df: float | None = None,
+        df: float | None = None,
+        scale: float | None = None,
+        r2_mean: float | None = None,
+        r2_precision: float | None = None,
+        concentration: float | None = None,
+        num_samples: int = 1000,
+        num_warmup: int = 1000,
+        num_chains: int = 4,
+        random_state: int | np.random.RandomState | None = 0,
     ) -> None:
         self.prior = prior
         self.alpha = alpha
@@ -119,6 +164,19 @@ class BayesianPoissonRegression(RegressorMixin, BayesianGLM):
         self.fit_intercept = fit_intercept
         self.tol = tol
         self.max_iter = max_iter
+        self.global_scale = global_scale
+        self.nonzero = nonzero
+        self.slab_scale = slab_scale
+        self.slab_df = slab_df
+        self.df = df
+        self.scale = scale
+        self.r2_mean = r2_mean
+        self.r2_precision = r2_precision
+        self.concentration = concentration
+        self.num_samples = num_samples
+        self.num_warmup = num_warmup
+        self.num_chains = num_chains
+        self.random_state = random_state
 
     def __sklearn_tags__(self) -> Tags:
         tags = super().__sklearn_tags__()
