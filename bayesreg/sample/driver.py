@@ -40,7 +40,7 @@ from .diagnostics import (
     warn_if_unreliable,
 )
 from .kernel import Kernel, check_count
-from .kernels import conjugate, nuts
+from .kernels import conjugate, gibbs, nuts
 from .options import nuts_options_from, refuse_sampler_options_as_model_arguments
 from .result import (
     LOG_LIKELIHOOD_BUDGET_BYTES,
@@ -62,7 +62,7 @@ __all__ = [
     "sample_posterior",
 ]
 
-METHODS = ("auto", "nuts", "exact")
+METHODS = ("auto", "nuts", "exact", "gibbs")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -204,7 +204,8 @@ def sample_posterior(
     if method not in METHODS:
         raise ValueError(
             f"method must be one of {', '.join(map(repr, METHODS))}; got {method!r}. Use "
-            "'nuts' to force NUTS, 'exact' for the conjugate Normal posterior, 'auto' to choose."
+            "'nuts' to force NUTS, 'exact' for the conjugate Normal posterior, 'gibbs' for the "
+            "Gibbs sampler of a Gaussian model with a scale-mixture prior, 'auto' to choose."
         )
     nuts_options = nuts_options_from(
         method, sampler_options, target_accept_prob=target_accept_prob,
@@ -225,7 +226,7 @@ def sample_posterior(
         info = inspect_model(model, args, model_kwargs, feature_names)
         keep_ll = keep_log_likelihood(log_likelihood, info.observed, num_chains, num_samples)
         kernel = None
-        if method != "nuts":
+        if method in ("auto", "exact"):
             posterior = conjugate.conjugate_posterior(model, args, model_kwargs)
             if isinstance(posterior, str):
                 if method == "exact":
@@ -234,6 +235,8 @@ def sample_posterior(
                     )
             else:
                 kernel = conjugate.exact_kernel(model, posterior)
+        if kernel is None and method in ("gibbs", "auto"):
+            kernel = _gibbs_kernel(model, args, model_kwargs, num_warmup, method)
         if kernel is None:
             kernel = nuts.nuts_kernel(model, num_warmup, nuts_options)
         how = chain_method(num_chains, jax.local_devices())
@@ -291,6 +294,20 @@ def sample_posterior(
         args=args,
         kwargs=model_kwargs,
     )
+
+
+def _gibbs_kernel(
+    model: Callable[..., Any], args: tuple, kwargs: dict[str, Any], num_warmup: int, method: str
+) -> Kernel | None:
+    """Return the Gibbs kernel when ``method`` asks for it (or ``"auto"`` picks it), else None."""
+    target = models.gibbs_target(model, args, kwargs)
+    if isinstance(target, str):
+        if method == "gibbs":
+            raise ValueError(f"method='gibbs' does not apply: {target}. Use method='nuts'.")
+        return None
+    if method == "auto" and not gibbs.gibbs_wins(target):
+        return None
+    return gibbs.gibbs_kernel(model, target, num_warmup, partial(models.gibbs_target, model))
 
 
 # ---------------------------------------------------------------------------------------------

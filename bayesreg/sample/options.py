@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .kernel import check_options
-from .kernels import conjugate, nuts
+from .kernels import conjugate, gibbs, nuts
 
 __all__ = [
     "SAMPLER_OPTIONS",
@@ -15,8 +15,14 @@ __all__ = [
     "refuse_sampler_options_as_model_arguments",
 ]
 
+# the options of the kernels other than NUTS, by method, with the name their errors use
+OTHER_KERNELS = {"exact": (conjugate.OPTIONS, "exact"), "gibbs": (gibbs.OPTIONS, "Gibbs")}
 # every kernel's options: a model keyword of one of these names is refused unless the model takes it
-SAMPLER_OPTIONS = (*nuts.OPTIONS, *conjugate.OPTIONS)
+SAMPLER_OPTIONS = tuple(
+    dict.fromkeys(
+        [*nuts.OPTIONS, *(name for options, _ in OTHER_KERNELS.values() for name in options)]
+    )
+)
 
 
 def nuts_options_from(
@@ -28,8 +34,9 @@ def nuts_options_from(
 ) -> dict[str, Any]:
     """NUTS's options from ``sampler_options`` and the two keywords, all checked.
 
-    With ``method="exact"``, ``sampler_options`` must be the exact sampler's (it has none) and
-    the result is empty; the keywords are checked whatever the method.
+    With ``method="exact"`` or ``"gibbs"``, ``sampler_options`` must be that kernel's (neither
+    has any) and the result is empty; with ``"auto"`` they are NUTS's (the kernels ``"auto"``
+    may pick instead ignore them); the keywords are checked whatever the method.
     """
     if sampler_options is None:
         sampler_options = {}
@@ -46,8 +53,8 @@ def nuts_options_from(
                 f"({sampler_options[name]!r}); give it once."
             )
     check_options(keywords, nuts.OPTIONS, "NUTS")  # bad keywords fail whichever kernel runs
-    if method == "exact":
-        check_options(sampler_options, conjugate.OPTIONS, "exact")
+    if method in OTHER_KERNELS:
+        check_options(sampler_options, *OTHER_KERNELS[method])
         return {}
     return check_options({**keywords, **sampler_options}, nuts.OPTIONS, "NUTS")
 

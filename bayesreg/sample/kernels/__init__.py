@@ -1,7 +1,12 @@
-"""The kernels the driver runs: NUTS (`nuts`) and the exact conjugate sampler (`conjugate`)."""
+"""The kernels the driver runs: NUTS, the exact conjugate sampler and the Gibbs sampler.
 
-from . import conjugate, nuts
+`nuts` runs any model; `conjugate` draws the closed-form posterior of a conjugate Gaussian model;
+`gibbs` samples Gaussian linear models with scale-mixture priors (horseshoe, Laplace, ...).
+"""
+
+from . import conjugate, gibbs, nuts
 from .conjugate import ConjugatePosterior, conjugate_posterior, exact_kernel
+from .gibbs import gibbs_kernel
 from .nuts import nuts_kernel
 
 __all__ = [
@@ -9,6 +14,8 @@ __all__ = [
     "conjugate",
     "conjugate_posterior",
     "exact_kernel",
+    "gibbs",
+    "gibbs_kernel",
     "nuts",
     "nuts_kernel",
 ]
