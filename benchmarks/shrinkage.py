@@ -22,7 +22,7 @@ Measured per tool, each in its own fresh worker process (``python -m benchmarks.
 
 - **warm call** (untimed): one call of the same shapes and settings, so that the timed calls are
   repeat calls (JAX / numba compiled). It also sets the draws: when its smallest bulk ESS is
-  below ``DRAWS_MARGIN × ESS_TARGET``, the draws grow in proportion (at most ``MAX_GROWTH``-fold:
+  below ``DRAWS_MARGIN × ESS_TARGET``, the draws grow in proportion (at most ``max_growth``-fold:
   the run's time is bounded, an ESS still short is flagged) and the warm call is run again
   at the new draws (bayesreg compiles per number of draws). PyMC compiles its log density in
   every ``pm.sample`` call, so its warm call is a short one (``PYMC_WARM_DRAWS``) that only fills
@@ -64,9 +64,6 @@ SITES = ("coef", "tau", "sigma")  # the sites whose smallest bulk ESS is scored
 ESS_TARGET = 400.0  # every scored ESS at least this (Vehtari et al. 2021: >= 100 per chain, x 4)
 DRAWS_MARGIN = 1.25  # calibrate to 1.25 x ESS_TARGET: seeds scatter around the warm call's ESS
 DRAWS_STEP = 100  # calibrated draws rounded up to a multiple of this
-# a calibration grows the draws at most this many times: it bounds the run on the shared 2-core
-# machine (a NUTS call on the p > n horseshoe takes minutes); an ESS left below the target shows
-MAX_GROWTH = {"gibbs": 10, "nuts": 2, "nutpie": 2}
 PYMC_WARM_DRAWS = 50  # tune and draws of PyMC's warm call (it only fills the disk cache)
 CALL_TIMEOUT_S = {"full": 1800.0, "tiny": 240.0}
 
@@ -109,7 +106,9 @@ class ShrinkageBenchmark(NamedTuple):
     budget_s: float  # a tool runs no further seed once its timed calls took this long
     tools: tuple[str, ...]
     left_out: str = ""  # why the tools not in ``tools`` are not run
-    calibrate: bool = True  # grow the draws until the warm call's ESS is enough
+    # a calibration grows the draws at most this many times: it bounds the run on the shared
+    # 2-core machine (a NUTS call on the p > n horseshoe takes minutes); a short ESS is flagged
+    max_growth: int = 4
 
 
 # synthetic problems: (n, p, nonzero) at full and tiny size; ±U(1, 2) weights, unit noise
@@ -123,17 +122,15 @@ PYMC_LEFT_OUT = (
     "(load average 5-10), one pm.sample of the horseshoe on a synthetic 442×10 took 457 s "
     "for 2 × (1000 + 1000) iterations (tree depth 8), and a gradient here costs 20-90× more"
 )
+NO_PYMC = ("gibbs", "nuts", "nutpie")
 FULL = (
-    ShrinkageBenchmark(
-        P_GT_N, 500, 500, 2000, 5, 400.0, ("gibbs", "nuts", "nutpie"), PYMC_LEFT_OUT
-    ),
-    ShrinkageBenchmark("diabetes", 500, 500, 2000, 5, 400.0, TOOLS),
-    ShrinkageBenchmark(
-        "gauss_2000x200", 500, 500, 2000, 5, 400.0, ("gibbs", "nuts", "nutpie"), PYMC_LEFT_OUT
-    ),
+    # a NUTS call takes ~10 min here on the loaded machine: no calibration call
+    ShrinkageBenchmark(P_GT_N, 500, 500, 2000, 5, 300.0, NO_PYMC, PYMC_LEFT_OUT, 1),
+    ShrinkageBenchmark("diabetes", 500, 500, 2000, 5, 300.0, TOOLS),
+    ShrinkageBenchmark("gauss_2000x200", 500, 500, 2000, 5, 300.0, NO_PYMC, PYMC_LEFT_OUT, 1),
 )
 # --tiny mode (tests/test_benchmarks.py): the harness end to end in seconds, bayesreg only
-TINY = (ShrinkageBenchmark(P_GT_N, 50, 50, 50, 2, 900.0, BAYESREG, TINY_SKIPPED, False),)
+TINY = (ShrinkageBenchmark(P_GT_N, 50, 50, 50, 2, 900.0, BAYESREG, TINY_SKIPPED, 1),)
 
 
 def plan(tiny: bool) -> dict[str, ShrinkageBenchmark]:
@@ -294,14 +291,13 @@ def _call(run: Runner, seed: int, warmup: int, draws: int) -> dict[str, Any]:
     }
 
 
-def warm_up(tool: str, run: Runner, warmup: int, draws: int, calibrate: bool) -> dict[str, Any]:
+def warm_up(tool: str, run: Runner, warmup: int, draws: int, max_growth: int) -> dict[str, Any]:
     """The untimed warm call(s) and the draws per chain the timed calls run (module docstring)."""
     if tool == "pymc":
         warm = _call(run, 0, PYMC_WARM_DRAWS, PYMC_WARM_DRAWS)
         return {"draws": draws, "warm": [warm | {"draws": PYMC_WARM_DRAWS}]}
     warm = [_call(run, 0, warmup, draws) | {"draws": draws}]
-    cap = draws * MAX_GROWTH[tool] if calibrate else draws
-    chosen = calibrated_draws(draws, warm[0]["min_ess"], cap)
+    chosen = calibrated_draws(draws, warm[0]["min_ess"], draws * max_growth)
     if chosen != draws and tool in BAYESREG:  # a new number of draws compiles anew
         warm.append(_call(run, 0, warmup, chosen) | {"draws": chosen})
     return {"draws": chosen, "warm": warm}
@@ -329,7 +325,7 @@ def serve(request: dict[str, Any]) -> None:
         run = runner(request["tool"], X, y)
         setup_s = time.perf_counter() - start
         warm = warm_up(
-            request["tool"], run, request["warmup"], request["draws"], request["calibrate"]
+            request["tool"], run, request["warmup"], request["draws"], request["max_growth"]
         )
         answer({"import_s": import_s, "setup_s": setup_s} | warm)
         for line in sys.stdin:
@@ -433,7 +429,7 @@ def benchmark(bench: ShrinkageBenchmark, tiny: bool) -> dict[str, Any]:
             "tiny": tiny,
             "warmup": bench.warmup,
             "draws": bench.gibbs_draws if tool == "gibbs" else bench.draws,
-            "calibrate": bench.calibrate,
+            "max_growth": bench.max_growth,
         }
         workers[tool] = Worker(request, worker_env(), CALL_TIMEOUT_S[mode])
     # the set-ups and warm calls (untimed) overlap: numba's and PyTensor's compilers run on
@@ -470,6 +466,7 @@ def benchmark(bench: ShrinkageBenchmark, tiny: bool) -> dict[str, Any]:
         "sd_y": float(np.std(y)),
         "seeds": bench.seeds,
         "budget_s": bench.budget_s,
+        "max_growth": bench.max_growth,
         "notes": notes,
         "rows": list(rows.values()),
     }
@@ -523,10 +520,8 @@ def markdown(result: dict[str, Any]) -> list[str]:
         "every `pm.sample` compiles its log density again, that compilation is inside each timed "
         f"PyMC call and PyMC's warm call is {PYMC_WARM_DRAWS} + {PYMC_WARM_DRAWS} iterations "
         "only). Draws: those at which the warm call's smallest bulk ESS reached "
-        f"{DRAWS_MARGIN:g} × {ESS_TARGET:.0f}, grown at most "
-        + ", ".join(f"{g}× ({t})" for t, g in MAX_GROWTH.items())
-        + " to bound the run (✗: an ESS below "
-        f"{ESS_TARGET:.0f}); PyMC: bayesreg NUTS's draws. min-ESS/s = the "
+        f"{DRAWS_MARGIN:g} × {ESS_TARGET:.0f}, grown at most {result['max_growth']}× to bound "
+        f"the run (✗: an ESS below {ESS_TARGET:.0f}); PyMC: bayesreg NUTS's draws. min-ESS/s = the "
         "smallest bulk ESS over coef, tau and sigma ÷ the call's wall time (warmup included); "
         f"median over seeds 1–{result['seeds']} [min, max], the tools taking turns per seed; a "
         f"tool runs no further seed once its timed calls took {result['budget_s']:.0f} s. "
