@@ -137,15 +137,26 @@ def test_bad_input_exits_2_with_one_line(tiny_csv, options, message, capsys):
     assert captured.out == ""
 
 
-def test_a_sampler_that_does_not_apply_is_a_usage_error(tiny_csv, capsys):
-    argv = ["fit", tiny_csv, "--target", "y", "--prior", "horseshoe", "--method", "exact"]
+NO_GIBBS = pytest.mark.skipif("gibbs" not in METHODS, reason="no Gibbs kernel on this branch")
+
+
+@pytest.mark.parametrize(
+    ("prior", "method", "message"),
+    [
+        ("horseshoe", "exact", "--method exact: method='exact' does not apply"),
+        pytest.param("r2d2", "gibbs", "the r2d2 prior has none; Gibbs conditionals exist for",
+                     marks=NO_GIBBS),
+    ],
+)  # fmt: skip
+def test_a_sampler_that_does_not_apply_is_a_usage_error(tiny_csv, prior, method, message, capsys):
+    argv = ["fit", tiny_csv, "--target", "y", "--prior", prior, "--method", method]
     assert main([*argv, *SHORT]) == 2
     err = capsys.readouterr().err  # the header was printed before the sampler refused
-    assert "--method exact: method='exact' does not apply" in err
+    assert message in err
     assert len(err.strip().splitlines()) == 1
 
 
-@pytest.mark.skipif("gibbs" not in METHODS, reason="the Gibbs kernel is not on this branch")
+@NO_GIBBS
 def test_method_gibbs_samples_the_horseshoe(tiny_csv, capsys):
     argv = ["fit", tiny_csv, "--target", "y", "--prior", "horseshoe", "--method", "gibbs"]
     assert main([*argv, *SHORT, "--json"]) == 0
