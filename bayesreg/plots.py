@@ -186,9 +186,10 @@ def plot_shrinkage_factors(
     Returns
     -------
     matplotlib.figure.Figure
-        One row per weight, top to bottom in the order of the ``coef`` site: a violin of the
-        kappa draws on [0, 1] (a horseshoe's is often U-shaped: mass at both ends), its HDI as a
-        line and its median as a dot (label ``"posterior median"``); a dotted line at 0.5.
+        One row per weight, top to bottom in the order of the ``coef`` site: the density of
+        its kappa draws on [0, 1] drawn as a violin (a horseshoe's is often U-shaped: mass at
+        both ends), its HDI as a line and its median as a dot (label ``"posterior median"``);
+        a dotted line at 0.5.
     """
     if not 0.0 < hdi_prob < 1.0:
         raise ValueError(f"hdi_prob must lie in (0, 1); got {hdi_prob!r} (e.g. 0.94).")
@@ -196,13 +197,12 @@ def plot_shrinkage_factors(
     labels = [label for label, _ in scalar_items(post.idata.posterior["coef"], "coef")]
     fig, ax = _new_axes(ax, (6.0, 0.45 * len(labels) + 1.2))
     ypos = np.arange(len(labels))[::-1]
-    parts = ax.violinplot(
-        [np.clip(kappa[:, j], 0.0, 1.0) for j in range(len(labels))], positions=ypos,
-        orientation="horizontal", showextrema=False, widths=0.8,
-    )  # fmt: skip
-    for body in parts["bodies"]:
-        body.set_facecolor("tab:blue")
-        body.set_alpha(0.3)
+    for j, row in enumerate(ypos):
+        # ArviZ's KDE (FFT, corrected at the bounds 0 and 1), not matplotlib's violinplot, whose
+        # Python loop over the draws takes seconds for 16,000 of them
+        grid, density = az.kde(kappa[:, j], bound_correction=True)
+        half = 0.4 * density / density.max()
+        ax.fill_between(grid, row - half, row + half, color="tab:blue", alpha=0.3, lw=0)
     intervals = np.array([az.hdi(kappa[:, j], hdi_prob=hdi_prob) for j in range(len(labels))])
     ax.hlines(ypos, intervals[:, 0], intervals[:, 1], color="tab:blue", lw=2.0,
               label=f"{100 * hdi_prob:.0f}% HDI")  # fmt: skip

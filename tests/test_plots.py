@@ -174,15 +174,19 @@ def test_report_writes_markdown_and_figures(tmp_path):
             selection_priors=("gaussian",),
         )  # fmt: skip
     path = report.path
-    assert set(report.tables) == {"gaussian", "laplace"}
+    assert set(report.tables) == {"gaussian", "laplace", "horseshoe"}
+    assert report.map_from["horseshoe"] == "laplace"  # the horseshoe has no MAP of its own
+    assert "kappa_median" in report.tables["horseshoe"] and "map" in report.tables["horseshoe"]
     assert "| coef[bmi] |" in path.read_text(encoding="utf-8")
     text = path.read_text(encoding="utf-8")
     assert path.name == "report.md"
-    for heading in ("## Gaussian prior", "## Laplace prior", "## Shrinkage paths", "## Geometry",
-                    "## Choosing the prior scale"):  # fmt: skip
+    headings = ("## Gaussian prior", "## Laplace prior", "## Horseshoe prior",
+                "## Shrinkage paths", "## Geometry", "## Choosing the prior scale")  # fmt: skip
+    for heading in headings:
         assert heading in text
     assert "| coef[bmi] |" in text and "The MAP sets" in text
-    for name in ("forest_gaussian", "forest_laplace", "densities_laplace", "shrinkage_laplace",
-                 "shrinkage_gaussian", "geometry", "scale_selection_gaussian"):  # fmt: skip
+    for name in ("forest_gaussian", "forest_laplace", "densities_laplace", "forest_horseshoe",
+                 "kappa_horseshoe", "shrinkage_laplace", "shrinkage_gaussian", "geometry",
+                 "scale_selection_gaussian"):  # fmt: skip
         assert (tmp_path / f"{name}.png").stat().st_size > 10_000
         assert f"{name}.png" in text

@@ -1,6 +1,8 @@
 """``bayesreg demo``: the ``verify`` table, then the diabetes report (`bayesreg.cli.report`).
 
-The report ends with the choice of the prior scale by every method on one grid
+The report puts a horseshoe posterior beside the Laplace MAP (the lasso), with each weight's
+shrinkage factor kappa; the demo prints that table after the Normal and Laplace ones. The report
+ends with the choice of the prior scale by every method on one grid
 (`bayesreg.select.scale.select_scale`, for the Laplace and the Normal prior); the demo prints
 those tables too.
 """
@@ -62,6 +64,17 @@ def format_selection(selection: Any) -> str:
     return "\n".join([summary, "", "MAP weights at each choice:", weights, *how, *left_out])
 
 
+def _heading(name: str, method: str | None, map_from: str | None) -> str:
+    """Say what a compare table of the report holds (the horseshoe's MAP is the lasso's)."""
+    how = f", posterior by {method}" if method else ""
+    if map_from is not None and map_from != name:  # a prior without a MAP of its own
+        return (
+            f"{name.capitalize()} prior (diabetes{how}) beside the {map_from} MAP: map = the "
+            f"{map_from} prior's MAP, kappa = each weight's shrinkage factor"
+        )
+    return f"MAP vs posterior, {name} prior (diabetes{how})"
+
+
 class _Progress:
     """Show each finished stage on stderr, after the time since the start (tables: stdout)."""
 
@@ -87,17 +100,20 @@ def run(args: argparse.Namespace) -> int:
 
     print(
         "\nThe diabetes report: MAP beside the posterior (exact for the Normal prior, NUTS for "
-        "the Laplace prior), shrinkage paths, and the choice of the prior scale ..."
+        "the Laplace prior), a horseshoe posterior (Gibbs) beside the lasso, shrinkage paths, "
+        "and the choice of the prior scale ..."
     )
     report = write_report(args.out, progress=progress)
     print(
         "Columns: map = the posterior mode (the ridge / lasso fit); mean, median, sd and the "
         "94% highest-density interval (hdi_low, hdi_high) of the posterior draws; p_positive = "
-        "P(w > 0); p_near_zero = P(|w| < eps), eps = 0.1 posterior sd; map_in_hdi; map_is_zero. "
-        f"More in {report.path}."
+        "P(w > 0); p_near_zero = P(|w| < eps), eps = 0.1 posterior sd; map_in_hdi; map_is_zero; "
+        "for the horseshoe, kappa_median, kappa_hdi_low, kappa_hdi_high = the posterior median "
+        "and 94% HDI of the shrinkage factor kappa = 1/(1 + lambda² tau²) (0: the weight is "
+        f"left to the data, 1: pulled to zero). More in {report.path}."
     )
     for name, table in report.tables.items():
-        print(f"\nMAP vs posterior, {name} prior (diabetes):")
+        print(f"\n{_heading(name, report.methods.get(name), report.map_from.get(name))}:")
         print(_format_compare(table))
         print(compare_summary(table))
     for name, selection in report.selections.items():

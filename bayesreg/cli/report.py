@@ -1,15 +1,17 @@
-r"""The diabetes report: MAP beside the posterior for a Gaussian and a Laplace prior.
+r"""The diabetes report: MAP beside the posterior for a Gaussian, a Laplace and a horseshoe prior.
 
 `write_report` fits the scikit-learn diabetes data (442 patients, 10 standardized
 features) with `bayesreg.models.linear`, a flat intercept and a known noise sd ``sigma``
-(the least-squares residual sd), under a Normal(0, tau) prior (MAP = ridge, posterior exact) and a
-Laplace(0, b) prior (MAP = lasso, posterior by NUTS). It writes ``report.md`` with the MAP vs
-scikit-learn check, the `bayesreg.compare.compare` tables and their summaries, and PNG
-figures (forest plots, posterior densities, shrinkage paths, the 2-weight geometry), and the
-choice of the prior scale by every method on one grid (`bayesreg.select.scale.select_scale`:
-its table and figure, for each prior of `SELECTION_PRIORS`). The priors
-of the report are rows of `SECTIONS`; what each one is, and which penalized fit its MAP equals,
-is asked of its prior kind and the table of conventions.
+(the least-squares residual sd), under a Normal(0, tau) prior (MAP = ridge, posterior exact), a
+Laplace(0, b) prior (MAP = lasso, posterior by NUTS) and a horseshoe prior (no MAP; its posterior
+beside the Laplace MAP, with each weight's shrinkage factor kappa). It writes ``report.md`` with
+the MAP vs scikit-learn check, the `bayesreg.compare.compare` tables and their summaries, and PNG
+figures (forest plots, posterior densities, shrinkage factors, shrinkage paths, the 2-weight
+geometry), and the choice of the prior scale by every method on one grid
+(`bayesreg.select.scale.select_scale`: its table and figure, for each prior of
+`SELECTION_PRIORS`). The Normal and Laplace priors of the report are rows of `SECTIONS`; what
+each one is, and which penalized fit its MAP equals, is asked of its prior kind and the table of
+conventions.
 """
 
 from __future__ import annotations
@@ -28,15 +30,23 @@ from ..compare import compare, compare_summary
 from ..data import least_squares_sigma
 from ..files import atomic_write
 from ..map import map_estimate
-from ..models import linear
-from ..plots import plot_densities, plot_forest, plot_geometry, plot_shrinkage
-from ..sample import sample_posterior
+from ..models import horseshoe, linear
+from ..plots import (
+    plot_densities,
+    plot_forest,
+    plot_geometry,
+    plot_shrinkage,
+    plot_shrinkage_factors,
+)
+from ..sample import PosteriorResult, sample_posterior
 from ..select import shrinkage_path
 from ..select.scale import METHODS, ScaleSelection, select_scale
 from .describe import parts_of, prior_text
 
 __all__ = [
     "GAUSSIAN_SCALE",
+    "HORSESHOE_DRAWS_FACTOR",
+    "HORSESHOE_METHOD",
     "LAPLACE_SCALE",
     "SECTIONS",
     "SELECTION_PRIORS",
@@ -52,6 +62,13 @@ __all__ = [
 #: Prior scales of the report: tau of the Normal prior, b of the Laplace prior.
 GAUSSIAN_SCALE = 100.0
 LAPLACE_SCALE = 20.0
+#: the horseshoe's posterior is drawn by the Gibbs kernel: NUTS diverges on it (on diabetes, 4 x
+#: 1000 draws: 140 divergences at target_accept_prob 0.8, 24 at 0.99, 11 at 0.999)
+HORSESHOE_METHOD = "gibbs"
+#: its chains are this many times the report's num_samples: a Gibbs draw costs a fraction of a
+#: NUTS one, but the local scales mix slowly (4 x 1000 draws: R-hat 1.018 for lambda[s1]; 4 x
+#: 4000: R-hat <= 1.005, bulk ESS >= 850, ~3 s once compiled on 2 cores)
+HORSESHOE_DRAWS_FACTOR = 4
 
 
 @dataclass(frozen=True)
@@ -98,9 +115,15 @@ class Report:
     """What `write_report` wrote: ``report.md``, its compare tables and scale selections."""
 
     path: Path
-    tables: dict[str, pd.DataFrame]  # prior name ("gaussian", "laplace") -> compare table
+    # prior name ("gaussian", "laplace", "horseshoe") -> compare table; the horseshoe's has the
+    # Laplace MAP in its map column (the horseshoe has none) and the shrinkage factor kappa
+    tables: dict[str, pd.DataFrame]
     # prior name -> every method's choice of its scale (select_scale), in SELECTION_PRIORS order
     selections: dict[str, ScaleSelection] = field(default_factory=dict)
+    # prior name -> the method that sampled its posterior ("exact", "nuts", "gibbs")
+    methods: dict[str, str] = field(default_factory=dict)
+    # prior name -> the prior whose MAP is its table's map column ("horseshoe" -> "laplace")
+    map_from: dict[str, str] = field(default_factory=dict)
 
 
 def write_report(
@@ -147,8 +170,11 @@ def write_report(
     -------
     Report
         ``path`` of the written ``report.md``, the ``tables`` of `bayesreg.compare.compare`
-        per prior (``"gaussian"``, ``"laplace"``) and the ``selections`` per prior of
-        ``selection_priors``.
+        per prior (``"gaussian"``, ``"laplace"``, ``"horseshoe"``: the horseshoe posterior
+        beside the Laplace MAP, with the shrinkage factor's columns), the ``selections`` per
+        prior of ``selection_priors`` and the ``methods`` that sampled each posterior (the
+        horseshoe's by the Gibbs kernel, `HORSESHOE_METHOD`, with `HORSESHOE_DRAWS_FACTOR`
+        times ``num_samples`` draws per chain).
 
     Notes
     -----
@@ -169,7 +195,7 @@ def write_report(
     sigma = least_squares_sigma(X.to_numpy(), y)
     sampling = {"num_chains": num_chains, "num_warmup": num_warmup, "num_samples": num_samples}
 
-    sections, tables, figures = [], {}, []
+    sections, tables, figures, fits, samplers = [], {}, [], {}, {}
     for section in SECTIONS:
         name = section.prior
         kind = priors.get(name)
@@ -183,7 +209,7 @@ def write_report(
         fit = map_estimate(linear, X.to_numpy(), y, prior=prior, sigma=sigma)
         post = sample_posterior(linear, X, y, prior=prior, sigma=sigma, seed=seed, **sampling)
         table = compare(fit, post)
-        tables[name] = table
+        tables[name], fits[name], samplers[name] = table, fit, post.method
         sk = oracle.fit(X, y)
         gap = max(
             float(np.max(np.abs(np.asarray(fit.params["coef"]) - sk.coef_))),
@@ -224,6 +250,23 @@ def write_report(
             f"{name} prior: MAP and {post.num_chains} x {post.num_samples} posterior draws "
             f"({post.method}), max R-hat {diag['r_hat'].max():.3f}"
         )
+
+    post = sample_posterior(
+        linear, X, y, prior=horseshoe(), sigma=sigma, seed=seed, method=HORSESHOE_METHOD,
+        num_chains=num_chains, num_warmup=num_warmup,
+        num_samples=HORSESHOE_DRAWS_FACTOR * num_samples, log_likelihood=False,
+    )  # fmt: skip
+    tables["horseshoe"], samplers["horseshoe"] = compare(fits["laplace"], post), post.method
+    lasso = f"Laplace MAP ({penalty.convention_for('linear', 'laplace').name})"
+    save_figure(plot_forest(tables["horseshoe"], map_label=lasso), out / "forest_horseshoe.png")
+    save_figure(plot_shrinkage_factors(post), out / "kappa_horseshoe.png")
+    figures += ["forest_horseshoe.png", "kappa_horseshoe.png"]
+    sections.append(_horseshoe_section(post, tables["horseshoe"], scaled))
+    diag = post.diagnostics
+    stage(
+        f"horseshoe prior: {post.num_chains} x {post.num_samples} posterior draws "
+        f"({post.method}), max R-hat {diag['r_hat'].max():.3f}, shrinkage factors"
+    )
 
     paths = []
     for section in reversed(SECTIONS):  # the lasso path first (Park & Casella 2008, Fig. 1)
@@ -295,6 +338,9 @@ def write_report(
         "| p_near_zero, eps | P(abs(w) < eps), with eps a tenth of the weight's posterior sd |",
         "| map_in_hdi | whether the MAP lies inside the HDI |",
         "| map_is_zero | whether the MAP is exactly zero (the lasso drops the feature) |",
+        "| kappa_median, kappa_hdi_low, kappa_hdi_high | horseshoe only: the posterior median "
+        "and 94% HDI of the weight's shrinkage factor kappa (0: left to the data, 1: pulled to "
+        "zero) |",
         "",
     ]
     footer = [
@@ -322,7 +368,50 @@ def write_report(
     with atomic_write(report, "w") as handle:  # utf-8; a reader never sees half a report
         handle.write("\n".join(header + ["\n\n".join(sections), ""] + footer))
     stage(f"report written: {report}")
-    return Report(report, tables, selections)
+    map_from = {**{section.prior: section.prior for section in SECTIONS}, "horseshoe": "laplace"}
+    return Report(report, tables, selections, samplers, map_from)
+
+
+def _horseshoe_section(post: PosteriorResult, table: pd.DataFrame, scaled: bool) -> str:
+    """Write the horseshoe's section: its posterior beside the Laplace MAP, with kappa."""
+    prior = post.kwargs["prior"]
+    diag = post.diagnostics
+    unit_norm = (
+        " With these centred columns of unit norm and a known sigma, kappa_j = 1/(1 + "
+        "lambda_j² tau²), the horseshoe's own form (Carvalho, Polson & Scott 2010)."
+        if scaled
+        else ""
+    )
+    return "\n".join(
+        [
+            f"## Horseshoe prior ({prior.label}) beside the Laplace MAP",
+            "",
+            "Each weight w_j = sigma · lambda_j · tau · z_j, z_j ~ Normal(0, 1): a local scale "
+            "lambda_j ~ C+(0, 1) per weight and a global scale tau shared by all, in units of "
+            "the noise sd sigma. The horseshoe's density is infinite at zero, so it has no MAP: "
+            "the `map` column is the Laplace MAP of the previous section (the lasso), and the "
+            "table says where the lasso's weights fall in the horseshoe's posterior.",
+            f"Posterior: method `{post.method}`, {post.num_chains} x {post.num_samples} draws, "
+            f"max R-hat {diag['r_hat'].max():.3f}, min bulk ESS {diag['ess_bulk'].min():.0f}. "
+            "NUTS diverges on this posterior (the funnels of the local scales), even at "
+            "target_accept_prob 0.99; the Gibbs sampler of Makalic & Schmidt (2016) has no "
+            "step size to fail and its conditionals are exact.",
+            "",
+            "kappa_j = 1/(1 + coef_scale_j² · sum_i (x_ij - xbar_j)² / sigma²) is the weight's "
+            "shrinkage factor (Piironen & Vehtari 2017, eq. 2.6; `bayesreg.shrinkage_factors`): "
+            "the share of the way its posterior mean is pulled from the data's estimate to "
+            "zero, 0 for a weight the prior leaves to the data, 1 for one it treats as noise."
+            + unit_norm,
+            "",
+            markdown_table(table),
+            "",
+            compare_summary(table),
+            "",
+            "![forest](forest_horseshoe.png)",
+            "",
+            "![shrinkage factors](kappa_horseshoe.png)",
+        ]
+    )
 
 
 class _Stages:

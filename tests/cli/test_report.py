@@ -84,5 +84,7 @@ def test_default_report_raises_no_warnings_and_explains_itself(tmp_path):
     assert "| p_positive | P(w > 0)" in text and "| map_is_zero |" in text  # columns explained
     assert "The MAP sets 6 of 10 weights exactly to zero" in text  # the intercept is no weight
     assert "Left out of this report to keep it quick: hyperprior median" in text
-    assert len(lines) == 7 and lines[-1].startswith("report written")
+    assert "| kappa_median, kappa_hdi_low, kappa_hdi_high |" in text
+    assert "## Horseshoe prior" in text and "![shrinkage factors](kappa_horseshoe.png)" in text
+    assert len(lines) == 8 and lines[-1].startswith("report written")
     assert all(line.endswith(" s)") for line in lines)
