@@ -435,12 +435,16 @@ def _kappa_text(weights: pd.DataFrame) -> str:
     def listed(values: pd.Series) -> str:
         return ", ".join(f"{label} {value:.2f}" for label, value in values.items())
 
-    parts = [
-        f"The shrinkage factor kappa (0: the weight is left to the data, 1: pulled to zero) has "
-        f"a posterior median above {KAPPA_NOISE} for {len(noise)} of {len(kappa)} weights"
-    ]
-    if len(noise):
-        parts.append(f" ({listed(noise)}): the prior treats them mostly as noise")
-    if len(signal):
-        parts.append(f"; at or below it for {listed(signal)} (signal)")
-    return "".join(parts) + "."
+    opening = "The shrinkage factor kappa (0: the weight is left to the data, 1: pulled to zero) "
+    if signal.empty or noise.empty:
+        side = "above" if signal.empty else "at or below"
+        kind = "noise" if signal.empty else "signal"
+        return (
+            f"{opening}has a posterior median {side} {KAPPA_NOISE} for all {len(kappa)} weights "
+            f"({listed(kappa)}): the prior treats every one mostly as {kind}."
+        )
+    return (
+        f"{opening}has a posterior median above {KAPPA_NOISE} for {len(noise)} of {len(kappa)} "
+        f"weights ({listed(noise)}): the prior treats them mostly as noise; at or below it for "
+        f"the rest ({listed(signal)}): signal."
+    )

@@ -68,9 +68,12 @@ def _heading(name: str, method: str | None, map_from: str | None) -> str:
     """Say what a compare table of the report holds (the horseshoe's MAP is the lasso's)."""
     how = f", posterior by {method}" if method else ""
     if map_from is not None and map_from != name:  # a prior without a MAP of its own
+        from .. import penalty
+
+        fit = penalty.convention_for("linear", map_from).name
         return (
-            f"{name.capitalize()} prior (diabetes{how}) beside the {map_from} MAP: map = the "
-            f"{map_from} prior's MAP, kappa = each weight's shrinkage factor"
+            f"{name.capitalize()} prior (diabetes{how}) beside the {map_from.capitalize()} MAP "
+            f"(the {fit}, in the map column); kappa = each weight's shrinkage factor"
         )
     return f"MAP vs posterior, {name} prior (diabetes{how})"
 
