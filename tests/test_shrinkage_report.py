@@ -280,3 +280,21 @@ def test_figures_and_predictions_on_a_horseshoe_posterior(horseshoe_posterior):
     np.testing.assert_allclose(link["linear_predictor"], mu.mean(axis=0), rtol=1e-10)
     with pytest.raises(ValueError, match="hdi_prob must lie in"):
         plot_shrinkage_factors(post, hdi_prob=1.0)
+
+
+def test_kappa_in_batches_of_draws_equals_one_batch(monkeypatch):
+    """The model runs over the draws in batches (memory bounded); a remainder batch included."""
+    import importlib
+
+    compare_module = importlib.import_module("bayesreg.compare")  # br.compare is the function
+    gen = np.random.default_rng(8)
+    X = gen.normal(size=(20, 3))
+    post = prior_draws(models.linear, X, gen.normal(size=20), prior=models.horseshoe(),
+                       sigma=dist.HalfNormal(1.0), intercept=False)  # fmt: skip
+    whole = np.asarray(br.shrinkage_factors(post))
+    monkeypatch.setattr(compare_module, "NOISE_BATCH_VALUES", 3 * 20)  # 3 draws a batch, 400 draws
+    np.testing.assert_allclose(br.shrinkage_factors(post), whole, rtol=1e-12)
+    sigma = np.asarray(post.samples["sigma"])
+    np.testing.assert_allclose(
+        whole, kappa_by_hand(post.samples["coef_scale"], X, sigma**2, centred=False), rtol=1e-12
+    )
