@@ -231,7 +231,7 @@ def test_pandas_feature_names(diabetes):
 @pytest.mark.parametrize(
     ("estimator", "match"),
     [
-        (BayesianLinearRegression(prior="horseshoe"), "prior must be one of"),
+        (BayesianLinearRegression(prior="cauchy"), "prior must be one of"),
         (BayesianLinearRegression(alpha=-1.0), "alpha must be a positive finite number"),
         (
             BayesianLinearRegression(alpha="big"),
