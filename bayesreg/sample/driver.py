@@ -3,13 +3,15 @@ r"""Posterior sampling: `sample_posterior`, and the one driver that runs any ker
 `sample_posterior` is the one entry point. It decides which kernel applies from what the traced
 model contains (the exact conjugate sampler, `bayesreg.sample.kernels.conjugate`, when every
 prior is Normal or flat and the likelihood Normal with a mean affine in the latent values and
-a known sd; NUTS otherwise), and `run_kernel` runs it: chains on devices (parallel, one after
+a known sd; the Gibbs sampler, `bayesreg.sample.kernels.gibbs`, where the model declares a Gibbs
+target and the measured rule of `bayesreg.sample.kernels.gibbs.gibbs_wins` says it beats NUTS;
+NUTS otherwise), and `run_kernel` runs it: chains on devices (parallel, one after
 another, or batched), in chunks of one compiled program so that Ctrl-C works, with progress.
 The result is a `PosteriorResult` whatever the kernel: draws per site (chains merged), an ArviZ
 ``InferenceData`` (groups ``posterior``, ``sample_stats``, ``observed_data`` and, within a
 memory budget, ``log_likelihood``; dims named from the model's plates, ``coef`` labelled by
-feature names), per-weight diagnostics, and warnings with a remedy when NUTS looks unreliable
-or its diagnostics cannot be computed. It never returns draws it could not make: no valid
+feature names), per-weight diagnostics, and warnings with a remedy when a Markov chain (NUTS,
+Gibbs) looks unreliable or its diagnostics cannot be computed. It never returns draws it could not make: no valid
 starting point is a ``ValueError``.
 """
 
@@ -100,19 +102,31 @@ def sample_posterior(
         (``"sequential"``; each chain draws what it would in parallel), on a GPU or TPU batched
         with ``jax.vmap`` (``"vectorized"``). The result records which.
     num_warmup : int
-        NUTS adaptation steps per chain (>= 0; ignored by the exact sampler).
+        Steps per chain before the kept draws (>= 0): NUTS adapts its step size and mass matrix
+        in them, the Gibbs sampler burns them in (it has nothing to adapt); their draws are
+        dropped. Ignored by the exact sampler.
     num_samples : int
         Draws kept per chain (> 0).
     seed : int
         Seed of the random stream (>= 0); the same seed gives the same draws.
-    method : {"auto", "nuts", "exact"}
+    method : {"auto", "nuts", "exact", "gibbs"}
         ``"exact"``: iid draws from the closed-form Normal posterior
         (`bayesreg.sample.kernels.conjugate`). It needs a model whose latent sites all have
         Normal priors or are flat on the reals, and whose observed sites are Normal with a mean
         affine in the latent values and a known sd (e.g. `bayesreg.models.linear` with a float
         ``sigma``, a Normal prior and a flat intercept, or your own such model); it raises
-        ``ValueError`` saying why otherwise. ``"nuts"``: always NUTS. ``"auto"``: exact when
-        the model qualifies, NUTS otherwise.
+        ``ValueError`` saying why otherwise. ``"gibbs"``: the Gibbs sampler
+        (`bayesreg.sample.kernels.gibbs`) of a Gaussian linear model whose prior is a scale
+        mixture of Normals: `bayesreg.models.linear` with a flat intercept or none, a known
+        ``sigma`` or a scalar prior on it, and a ``gaussian``, ``laplace``, ``elastic_net``
+        (fixed scales, centred at 0), ``horseshoe``, ``horseshoe_plus`` or ``student_t`` prior;
+        `bayesreg.models.bayesian_lasso`; or a model of yours that declares
+        ``model.gibbs_target`` (`bayesreg.models.gibbs_target`); otherwise ``ValueError``
+        saying why and which priors and models have one (not ``logistic`` / ``poisson``, the
+        regularized horseshoe, R2D2 or a scale with a hyperprior). ``"nuts"``: always NUTS.
+        ``"auto"``: exact when the model qualifies; else Gibbs where it was measured to beat
+        NUTS (`bayesreg.sample.kernels.gibbs.gibbs_wins`: the horseshoe family, whose weights
+        NUTS samples through local and global scale sites); else NUTS.
     progress_bar : bool, optional
         Show progress; by default on only when stderr is a terminal and the ``CI`` environment
         variable is unset.
@@ -135,8 +149,8 @@ def sample_posterior(
         Options of the sampler, apart from the model's keyword arguments. NUTS takes
         ``target_accept_prob``, ``max_tree_depth``, ``dense_mass`` (adapt a full mass matrix:
         for strongly correlated weights), ``step_size`` (the initial one), ``adapt_step_size``
-        and ``adapt_mass_matrix``, with NumPyro's meanings; the exact sampler takes none (under
-        ``method="auto"`` it ignores NUTS's). An unknown option is a ``ValueError`` that lists
+        and ``adapt_mass_matrix``, with NumPyro's meanings; the exact and the Gibbs samplers
+        take none (when ``method="auto"`` picks one of them, it ignores NUTS's). An unknown option is a ``ValueError`` that lists
         the allowed ones.
     **model_kwargs
         Keyword model arguments (``prior=``, ``sigma=``, ``feature_names=``, ...). A keyword
@@ -162,10 +176,10 @@ def sample_posterior(
     Warns
     -----
     SamplingWarning
-        After NUTS, on divergent transitions, on R-hat > 1.01, on bulk or tail effective
-        sample size below 100 per chain, and when R-hat or ESS cannot be computed (one chain,
-        fewer than 4 draws per chain, draws without variance). The exact sampler draws iid and
-        never warns.
+        After NUTS or Gibbs, on R-hat > 1.01, on bulk or tail effective sample size below 100
+        per chain, and when R-hat or ESS cannot be computed (one chain, fewer than 4 draws per
+        chain, draws without variance); after NUTS also on divergent transitions. The exact
+        sampler draws iid and never warns.
     LogLikelihoodWarning
         When ``log_likelihood="auto"`` leaves the pointwise log-likelihood out.
 

@@ -296,9 +296,12 @@ def wide():
     return X, 1.0 + X @ coef + gen.normal(size=n)
 
 
+# Not the horseshoe: its global scale mixes too slowly under Gibbs when p is large (min bulk ESS
+# 3 in 2 x 1000 draws, see gibbs_wins), so no z-test at a modest cost could compare it; its
+# p > n draws are checked by SBC (test_gibbs_calibration.py, p = 16 > n = 10)
 WIDE_CASES = {
-    "horseshoe": {"prior": models.horseshoe()},
-    "laplace": {"prior": models.laplace(0.2)},
+    "laplace": {"prior": models.laplace(0.2)},  # in absolute units: weights, then sigma
+    "student_t": {"prior": models.student_t(3.0, 0.1)},  # in units of sigma: the blocked draw
 }
 
 
@@ -307,7 +310,7 @@ WIDE_CASES = {
 def test_gibbs_matches_nuts_when_p_exceeds_n(wide, case):
     """Bhattacharya et al.'s draw in the chain: n = 100, p = 500, against NUTS.
 
-    A handful of weights (the five signals and three nulls), sigma (and tau). NUTS on 500 weights
+    A handful of weights (the five signals and three nulls) and sigma. NUTS on 500 weights
     is slow, so its draws are modest (2 x 500 after 500 warmup); the z-tests use its own MCSE.
     """
     X, y = wide
@@ -318,7 +321,7 @@ def test_gibbs_matches_nuts_when_p_exceeds_n(wide, case):
                             num_samples=500, target_accept_prob=0.95, seed=2,
                             **kwargs)  # fmt: skip
     assert nuts.num_divergent == 0
-    names = ["sigma", "tau"] if "tau" in gibbs.samples else ["sigma"]
+    names = ["sigma"]
     for post in (gibbs, nuts):
         post.idata.posterior["coef_few"] = post.idata.posterior["coef"][
             ..., [0, 1, 2, 3, 4, 7, 100, 400]
