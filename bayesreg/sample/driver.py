@@ -11,8 +11,8 @@ The result is a `PosteriorResult` whatever the kernel: draws per site (chains me
 ``InferenceData`` (groups ``posterior``, ``sample_stats``, ``observed_data`` and, within a
 memory budget, ``log_likelihood``; dims named from the model's plates, ``coef`` labelled by
 feature names), per-weight diagnostics, and warnings with a remedy when a Markov chain (NUTS,
-Gibbs) looks unreliable or its diagnostics cannot be computed. It never returns draws it could not make: no valid
-starting point is a ``ValueError``.
+Gibbs) looks unreliable or its diagnostics cannot be computed. It never returns draws it could
+not make: no valid starting point is a ``ValueError``.
 """
 
 from __future__ import annotations
@@ -43,7 +43,11 @@ from .diagnostics import (
 )
 from .kernel import Kernel, check_count
 from .kernels import conjugate, gibbs, nuts
-from .options import nuts_options_from, refuse_sampler_options_as_model_arguments
+from .options import (
+    gibbs_options_from,
+    nuts_options_from,
+    refuse_sampler_options_as_model_arguments,
+)
 from .result import (
     LOG_LIKELIHOOD_BUDGET_BYTES,
     LogLikelihoodWarning,
@@ -149,9 +153,11 @@ def sample_posterior(
         Options of the sampler, apart from the model's keyword arguments. NUTS takes
         ``target_accept_prob``, ``max_tree_depth``, ``dense_mass`` (adapt a full mass matrix:
         for strongly correlated weights), ``step_size`` (the initial one), ``adapt_step_size``
-        and ``adapt_mass_matrix``, with NumPyro's meanings; the exact and the Gibbs samplers
-        take none (when ``method="auto"`` picks one of them, it ignores NUTS's). An unknown option is a ``ValueError`` that lists
-        the allowed ones.
+        and ``adapt_mass_matrix``, with NumPyro's meanings; the exact sampler takes none; the
+        Gibbs sampler takes ``thin``, the sweeps per recorded draw (default 5; its
+        ``num_warmup`` and ``num_samples`` count recorded draws). When ``method="auto"``
+        picks the exact or the Gibbs sampler, NUTS's options are ignored. An unknown option is
+        a ``ValueError`` that lists the allowed ones.
     **model_kwargs
         Keyword model arguments (``prior=``, ``sigma=``, ``feature_names=``, ...). A keyword
         named like a sampler option that the model does not take (``dense_mass=True``) is a
@@ -250,7 +256,8 @@ def sample_posterior(
             else:
                 kernel = conjugate.exact_kernel(model, posterior)
         if kernel is None and method in ("gibbs", "auto"):
-            kernel = _gibbs_kernel(model, args, model_kwargs, num_warmup, method)
+            options = gibbs_options_from(method, sampler_options)
+            kernel = _gibbs_kernel(model, args, model_kwargs, num_warmup, method, options)
         if kernel is None:
             kernel = nuts.nuts_kernel(model, num_warmup, nuts_options)
         how = chain_method(num_chains, jax.local_devices())
@@ -311,7 +318,12 @@ def sample_posterior(
 
 
 def _gibbs_kernel(
-    model: Callable[..., Any], args: tuple, kwargs: dict[str, Any], num_warmup: int, method: str
+    model: Callable[..., Any],
+    args: tuple,
+    kwargs: dict[str, Any],
+    num_warmup: int,
+    method: str,
+    options: Mapping[str, Any],
 ) -> Kernel | None:
     """Return the Gibbs kernel when ``method`` asks for it (or ``"auto"`` picks it), else None."""
     target = models.gibbs_target(model, args, kwargs)
@@ -321,7 +333,8 @@ def _gibbs_kernel(
         return None
     if method == "auto" and not gibbs.gibbs_wins(target):
         return None
-    return gibbs.gibbs_kernel(model, target, num_warmup, partial(models.gibbs_target, model))
+    target_of = partial(models.gibbs_target, model)
+    return gibbs.gibbs_kernel(model, target, num_warmup, target_of, **options)
 
 
 # ---------------------------------------------------------------------------------------------

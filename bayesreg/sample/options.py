@@ -11,6 +11,7 @@ from .kernels import conjugate, gibbs, nuts
 
 __all__ = [
     "SAMPLER_OPTIONS",
+    "gibbs_options_from",
     "nuts_options_from",
     "refuse_sampler_options_as_model_arguments",
 ]
@@ -57,6 +58,17 @@ def nuts_options_from(
         check_options(sampler_options, *OTHER_KERNELS[method])
         return {}
     return check_options({**keywords, **sampler_options}, nuts.OPTIONS, "NUTS")
+
+
+def gibbs_options_from(method: str, sampler_options: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Return the Gibbs sampler's options: those given with ``method="gibbs"``, else none.
+
+    Under ``method="auto"`` ``sampler_options`` are NUTS's, so a Gibbs sampler that ``"auto"``
+    picks runs with its defaults.
+    """
+    if method != "gibbs" or not sampler_options:
+        return {}
+    return check_options(sampler_options, gibbs.OPTIONS, "Gibbs")
 
 
 def _takes_keyword(model: Callable[..., Any], name: str) -> bool:

@@ -61,7 +61,7 @@ def test_gaussian_prior_known_sigma_is_the_closed_form_posterior(small):
     kwargs = {"prior": models.gaussian(0.7), "sigma": 0.8}
     post = sample_posterior(
         models.linear, X, y, method="gibbs", num_chains=4, num_warmup=10, num_samples=4000,
-        seed=3, **kwargs,
+        seed=3, sampler_options={"thin": 1}, **kwargs,
     )  # fmt: skip
     assert post.method == "gibbs" and post.chain_method != "iid"
     assert sorted(post.samples) == ["coef", "intercept"]  # a known sigma is no site
@@ -184,13 +184,16 @@ def test_gibbs_on_a_model_without_a_target_names_what_has_one(small, model, kwar
     assert "horseshoe" in message and "bayesian_lasso" in message, message
 
 
-def test_gibbs_takes_no_sampler_options(small):
+def test_gibbs_takes_thin_and_no_nuts_option(small):
     X, y = small
-    with pytest.raises(ValueError, match=re.escape("for the Gibbs sampler; it takes: none")):
+    with pytest.raises(ValueError, match=re.escape("for the Gibbs sampler; it takes: 'thin'")):
         sample_posterior(
             models.linear, X, y, prior=models.horseshoe(), method="gibbs",
             sampler_options={"dense_mass": True},
         )  # fmt: skip
+    with pytest.raises(ValueError, match="thin must be a positive integer"):
+        sample_posterior(models.linear, X, y, prior=models.horseshoe(), method="gibbs",
+                         sampler_options={"thin": 0})  # fmt: skip
 
 
 def test_gibbs_target_capability_of_a_users_model(small):
@@ -206,7 +209,8 @@ def test_gibbs_target_capability_of_a_users_model(small):
                               "intercept": False},
     )  # fmt: skip
     post = sample_posterior(ridge, X, y, scale=0.7, method="gibbs", num_chains=2,
-                            num_warmup=0, num_samples=8000, seed=8)  # fmt: skip
+                            num_warmup=0, num_samples=8000, seed=8,
+                            sampler_options={"thin": 1})  # fmt: skip
     exact = conjugate_posterior(ridge, (X, y), {"scale": 0.7})
     assert_iid_draws_match(np.asarray(post.samples["coef"]), exact.mean,
                            exact.root @ exact.root.T)  # fmt: skip

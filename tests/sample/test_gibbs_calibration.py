@@ -127,7 +127,7 @@ def run_sbc(model, kwargs, X, truth, factors):
     weights, 1 for a scale).
     """
     target = model.gibbs_target((X, truth["y"][0]), {**kwargs, "factor": 1.0})
-    kernel = gibbs_kernel(model, target, 0, model.gibbs_target)
+    kernel = gibbs_kernel(model, target, 0, model.gibbs_target, thin=1)
     algorithm = CHOLESKY if X.shape[0] >= X.shape[1] else BHATTACHARYA
 
     def chain(key, y, factor):

@@ -84,11 +84,12 @@ from numpyro.infer.util import potential_energy, unconstrain_fn
 from ..._types import Array
 from ...data.statistics import array_namespace, sufficient_statistics
 from ...priors.gibbs import inverse_gamma
-from ..kernel import Kernel, KernelInputs, constrained_sites
+from ..kernel import Kernel, KernelInputs, check_count, constrained_sites
 
 __all__ = [
     "BHATTACHARYA",
     "CHOLESKY",
+    "DEFAULTS",
     "OPTIONS",
     "GibbsData",
     "GibbsState",
@@ -98,7 +99,14 @@ __all__ = [
     "gibbs_wins",
 ]
 
-OPTIONS: Mapping[str, Callable[[Any], Any]] = {}  # exact conditionals: nothing to tune
+# option -> check returning the value: ``thin``, the sweeps (one update of every block) per
+# recorded draw. Its default, 5, makes a recorded draw of the horseshoe about as informative as
+# one of NUTS (diabetes: min bulk ESS 0.09 per sweep, NUTS 0.35 per draw), so the same
+# ``num_samples`` passes the same ESS checks, at a fifth of NUTS's time or less.
+OPTIONS: Mapping[str, Callable[[Any], Any]] = {
+    "thin": lambda value: check_count(value, "thin", minimum=1),
+}
+DEFAULTS: Mapping[str, Any] = {"thin": 5}
 
 #: The weights' draw by Cholesky of the p x p precision (n >= p) or by Bhattacharya et al.'s
 #: n x n system (p > n): whichever matrix is smaller.
@@ -265,14 +273,16 @@ def gibbs_kernel(
     target: Any,
     num_warmup: int,
     target_of: Callable[[tuple, dict], Any],
+    *,
+    thin: int = DEFAULTS["thin"],
 ) -> Kernel:
     """Return the Gibbs sampler of ``target`` (a ``GibbsTarget`` of ``model``) as a `Kernel`.
 
     ``target_of(args, kwargs)`` rebuilds the target from the (traced) model arguments inside
     the compiled program, so the prior's parameters are traced like the data and a new call of
     the same structure reuses the program; ``target`` (built from the call's concrete
-    arguments) gives the data statistics, computed once here. Its first ``num_warmup`` steps
-    are a burn-in whose draws are dropped.
+    arguments) gives the data statistics, computed once here. One kernel step is ``thin``
+    sweeps (`OPTIONS`); the first ``num_warmup`` steps are a burn-in whose draws are dropped.
     """
     n, p = target.X.shape
     algorithm = CHOLESKY if n >= p else BHATTACHARYA
@@ -325,6 +335,9 @@ def gibbs_kernel(
         return GibbsState(rng_key, *values)
 
     def step(state: GibbsState, inputs: KernelInputs) -> GibbsState:
+        return jax.lax.fori_loop(0, thin, lambda i, state: sweep(state, inputs), state)
+
+    def sweep(state: GibbsState, inputs: KernelInputs) -> GibbsState:
         target = traced_target(inputs)
         prior, data = target.prior, inputs.params
         rng_key, coef_key, noise_key, intercept_key, aux_key = jax.random.split(state.rng_key, 5)
@@ -362,7 +375,7 @@ def gibbs_kernel(
         position=lambda state: state.position,
         info=info,
         postprocess=constrained_sites(model),
-        key=("gibbs", model, num_warmup, algorithm, estimate_noise, bool(target.intercept)),
+        key=("gibbs", model, num_warmup, thin, algorithm, estimate_noise, bool(target.intercept)),
         params=gibbs_data(target, algorithm),
         num_warmup=num_warmup,
     )
