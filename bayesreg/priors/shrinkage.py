@@ -18,10 +18,13 @@ it samples its scale sites, then the weights.
 | ``r2d2`` | ``r2``, ``psi`` (features), ``coef_z`` | ``phi``, ``coef``, ``coef_scale`` |
 
 The horseshoe family and R2D2 are **non-centered** for NUTS: ``coef = coef_z * coef_scale`` with
-``coef_z ~ Normal(0, 1)``, ``coef_scale`` the prior sd of each weight given the scales. This is
-the parameterization that samples without divergences when most weights are near zero
-(Betancourt & Girolami 2015; Piironen & Vehtari 2017 §5); the Gibbs sampler
-(`bayesreg.priors.gibbs`) reports its draws on the same sites.
+``coef_z ~ Normal(0, 1)``, ``coef_scale`` the prior sd of each weight given the scales. It
+removes the funnel between a weight and its scale when the data say little about the weight
+(Betancourt & Girolami 2015; Piironen & Vehtari 2017 §5), but not every difficulty: on diabetes,
+where every weight is well determined, NUTS still diverges (about 140 of 4000 draws at
+``target_accept_prob=0.8``, 24 at 0.99). The Gibbs sampler (``method="gibbs"``, chosen by
+``"auto"`` for the horseshoe and horseshoe+ in `bayesreg.models.linear`) has no such failure
+mode; it reports its draws on the same sites.
 
 **Units.** In `bayesreg.models.linear` every shrinkage prior is in units of the noise sd
 ``sigma``: ``coef_scale = sigma * local_j * tau``, and the Student-t weights are ``sigma`` times
