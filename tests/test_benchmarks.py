@@ -45,19 +45,23 @@ def tiny_run(tmp_path_factory) -> Path:
 
 
 def test_writes_every_table(tiny_run):
-    from benchmarks import selection
+    from benchmarks import selection, shrinkage
     from benchmarks.run import MAP_COLUMNS, SAMPLING_COLUMNS, TINY_MAP, TINY_SAMPLING
 
     names = [f"map-{b.problem}" for b in TINY_MAP] + [f"nuts-{b.problem}" for b in TINY_SAMPLING]
-    names += list(selection.plan(tiny=True))
+    names += list(selection.plan(tiny=True)) + list(shrinkage.plan(tiny=True))
     assert any(name.startswith("select-") for name in names)
+    assert any(name.startswith("shrinkage-") for name in names)
     for name in names:
         text = (tiny_run / f"{name}.md").read_text()
         assert "Load average" in text
         (table,) = _tables(text)
-        columns = {"map": MAP_COLUMNS, "nuts": SAMPLING_COLUMNS, "select": selection.COLUMNS}[
-            name.split("-")[0]
-        ]
+        columns = {
+            "map": MAP_COLUMNS,
+            "nuts": SAMPLING_COLUMNS,
+            "select": selection.COLUMNS,
+            "shrinkage": shrinkage.COLUMNS,
+        }[name.split("-")[0]]
         assert tuple(table[0]) == columns
         assert len(table) > 2  # bayesreg and at least one peer
         assert all(len(row) == len(columns) for row in table)
@@ -96,3 +100,33 @@ def test_sampling_reports_ess(tiny_run):
             assert row[f"{call}_ess"] > 0 and math.isfinite(row[f"{call}_ess_per_s"])
     notes = " ".join(result["notes"])
     assert "pymc" in notes and "nutpie" in notes
+
+
+def test_shrinkage_reports_every_seed(tiny_run):
+    from benchmarks import shrinkage
+
+    (name,) = shrinkage.plan(tiny=True)
+    bench = shrinkage.plan(tiny=True)[name]
+    result = json.loads((tiny_run / f"{name}.json").read_text())
+    assert {row["tool"] for row in result["rows"]} == {"gibbs", "nuts"}
+    for row in result["rows"]:
+        assert "error" not in row, row
+        # one timed call per seed (the tiny budget is not reached), each after the warm call
+        assert [call["seed"] for call in row["calls"]] == list(range(1, bench.seeds + 1))
+        assert row["warm"] and all(call["seed"] == 0 for call in row["warm"])
+        for call in row["calls"]:
+            assert set(call["ess"]) == set(shrinkage.SITES)
+            assert call["min_ess"] == min(call["ess"].values()) > 0
+            assert math.isfinite(call["ess_per_s"]) and call["ess_per_s"] > 0
+        spread = row["ess_per_s"]
+        assert spread["min"] <= spread["median"] <= spread["max"]
+        assert row["vs_nuts"] > 0 and row["peak_mb"] > 0
+    by_tool = {row["tool"]: row for row in result["rows"]}
+    assert by_tool["nuts"]["vs_nuts"] == 1.0
+    assert all(call["divergences"] >= 0 for call in by_tool["nuts"]["calls"])
+    assert all(call["divergences"] is None for call in by_tool["gibbs"]["calls"])
+    notes = " ".join(result["notes"])
+    assert "pymc" in notes and "nutpie" in notes
+    # the README's target table names the Gibbs-vs-NUTS target of the p > n problem
+    readme = (tiny_run / "README.md").read_text()
+    assert "Gibbs min-ESS/s ≥ 3× bayesreg NUTS" in readme
