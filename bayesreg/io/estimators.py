@@ -23,6 +23,7 @@ import numpyro.distributions as dist
 
 from .._version import __version__
 from ..map import MapResult
+from ..priors.shrinkage import ShrinkagePrior
 from . import registry, schema
 from .archive import read_archive, write_archive
 from .codec import Decoder, Encoder, loaded_attribute, reference
@@ -180,8 +181,8 @@ def _check_fitted(fitted: dict[str, Any]) -> None:
         raise SchemaError(
             "fitted['feature_names_in_']", names, f"an array of {n_features} column names"
         )
-    if "prior_" in fitted and not isinstance(fitted["prior_"], dist.Distribution):
-        raise SchemaError("fitted['prior_']", fitted["prior_"], "a distribution")
+    if "prior_" in fitted and not isinstance(fitted["prior_"], dist.Distribution | ShrinkagePrior):
+        raise SchemaError("fitted['prior_']", fitted["prior_"], "a distribution or shrinkage prior")
     sigma = fitted.get("sigma_")
     if sigma is not None and not (
         isinstance(sigma, int | float) and not isinstance(sigma, bool) and 0 < sigma < math.inf
