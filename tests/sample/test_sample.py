@@ -309,7 +309,7 @@ def test_too_few_draws_warn_about_ess():
         ({"num_chains": True}, "num_chains must be a positive integer"),
         ({"num_warmup": -1}, "num_warmup must be a non-negative integer"),
         ({"seed": -1}, "seed must be a non-negative integer"),
-        ({"method": "hmc"}, "method must be one of 'auto', 'nuts', 'exact'; got 'hmc'"),
+        ({"method": "hmc"}, "method must be one of 'auto', 'nuts', 'exact', 'gibbs'; got 'hmc'"),
         ({"target_accept_prob": 1.0}, "target_accept_prob must lie in"),
         ({"max_tree_depth": 0}, "max_tree_depth must be a positive integer"),
     ],

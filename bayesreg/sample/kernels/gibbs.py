@@ -387,17 +387,17 @@ def gibbs_wins(target: Any) -> bool:
     The rule: Gibbs when the prior's weights are not a sample site of their own but a product
     of sampled scales (no ``"coef"`` among ``prior.sites``: the horseshoe and the horseshoe+,
     whose non-centred ``coef_z``, ``lambda``, ``tau`` give NUTS a funnel) and ``n >= p``; NUTS
-    otherwise. Measured with ``python /work/notes/gibbs_ess.py`` (min bulk-ESS per second over
-    ``coef``, ``sigma``, ``tau``; repeat calls; 2 chains x 1000 draws, Gibbs after 500 burn-in
-    steps, NUTS after 1000 warmup steps at its default ``target_accept_prob=0.8``; median of 3
-    seeds run in turns on one shared 2-core machine):
+    otherwise. Measured by the horseshoe benchmark (``python -m benchmarks.run --only
+    shrinkage-diabetes`` and ``--only shrinkage-gauss_100x1000``; results in
+    ``benchmarks/results/shrinkage-*.md``): min bulk-ESS per second over ``coef``, ``sigma``,
+    ``tau``, repeat calls, 2 chains, medians of 5 seeds run in turns on one shared 2-core machine:
 
-    - horseshoe, diabetes (442 x 10, standardized): Gibbs 311/s, NUTS 80/s (3.9x), NUTS with
-      63-95 divergences per call;
-    - horseshoe, p > n (100 x 500, ``global_scale=1``): Gibbs min ESS 3 in 2000 draws
-      (0.15/s), NUTS 373 in 96 s (3.9/s, 102 divergences): the global scale of the standard
+    - horseshoe, diabetes (442 x 10, standardized): Gibbs 380/s, NUTS 56/s (6.8x), NUTS with
+      31-90 divergences per call (nutpie 29/s, PyMC 3.4/s);
+    - horseshoe, p > n (100 x 1000, 10 nonzero): Gibbs 0.078/s, NUTS 0.10/s (0.76x; 152
+      divergences per call), tau's bulk ESS about 3 for both: the global scale of the standard
       Gibbs sampler mixes very slowly when p is large (Johndrow, Orenstein & Bhattacharya 2020,
-      JMLR 21(73), who update it by Metropolis with the weights integrated out; not done here),
+      JMLR 21(73), update it by Metropolis with the weights integrated out; not done here),
       so NUTS stays the choice there;
     - Laplace and Student-t priors (sites ``coef``): NUTS has no funnel there and ``"auto"``
       keeps it.
