@@ -62,6 +62,7 @@ from .._types import Array
 __all__ = [
     "GibbsPrior",
     "GibbsTarget",
+    "GlobalScale",
     "bayesian_lasso_gibbs",
     "elastic_net_gibbs",
     "gaussian_gibbs",
@@ -93,6 +94,9 @@ class GibbsPrior(NamedTuple):
         ``(a, coef, sigma) -> dict``: the constrained values of the prior's own model sites
         (``{"coef": coef}`` for a prior sampled directly on ``coef``; ``{"tau": ..., "lambda":
         ..., "coef_z": ...}`` for the horseshoe), ``sigma`` being 1.0 without noise.
+    global_scale : GlobalScale, optional
+        A global variance ``tau²`` that every ``q_j`` divides (``q = q_local / tau²``), for the
+        sampler's move of ``tau²`` with the weights integrated out; ``None`` when there is none.
     """
 
     noise_scaled: bool
@@ -100,6 +104,18 @@ class GibbsPrior(NamedTuple):
     precision: Callable[[Any], Array]
     update: Callable[[Array, Any, Array], Any]
     sites: Callable[[Any, Array, Array], dict[str, Array]]
+    global_scale: GlobalScale | None = None
+
+
+class GlobalScale(NamedTuple):
+    """A prior's global variance ``tau²``: read it, set it, and its log density given the rest.
+
+    ``log_density(a, tau2)`` is ``log p(tau² | the other auxiliaries)`` up to a constant.
+    """
+
+    get: Callable[[Any], Array]
+    set: Callable[[Any, Array], Any]
+    log_density: Callable[[Any, Array], Array]
 
 
 class GibbsTarget(NamedTuple):
@@ -246,6 +262,11 @@ def _global_update(key: Array, scaled_sum: Array, p: int, xi: Array, global_scal
     return tau2, xi
 
 
+def _global_log_density(aux: Any, tau2: Array) -> Array:
+    """``log p(tau² | xi)`` of ``tau² | xi ~ IG(1/2, 1/xi)``, up to a constant."""
+    return -1.5 * jnp.log(tau2) - 1.0 / (aux.xi * tau2)
+
+
 def _local_update(key: Array, w2_over: Array, mixer: Array) -> tuple[Array, Array]:
     r"""Draw one half-Cauchy(0, 1) local factor $\ell^2$ and its mixer $\nu$.
 
@@ -288,6 +309,11 @@ def horseshoe_gibbs(global_scale: Array) -> GibbsPrior:
         precision=lambda aux: 1.0 / (aux.lam2 * aux.tau2),
         update=update,
         sites=sites,
+        global_scale=GlobalScale(
+            get=lambda aux: aux.tau2,
+            set=lambda aux, tau2: aux._replace(tau2=tau2),
+            log_density=_global_log_density,
+        ),
     )
 
 
@@ -336,6 +362,11 @@ def horseshoe_plus_gibbs(global_scale: Array) -> GibbsPrior:
         precision=lambda aux: 1.0 / (aux.lam2 * aux.eta2 * aux.tau2),
         update=update,
         sites=sites,
+        global_scale=GlobalScale(
+            get=lambda aux: aux.tau2,
+            set=lambda aux, tau2: aux._replace(tau2=tau2),
+            log_density=_global_log_density,
+        ),
     )
 
 
