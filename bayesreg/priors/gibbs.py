@@ -267,6 +267,14 @@ def _global_log_density(aux: Any, tau2: Array) -> Array:
     return -1.5 * jnp.log(tau2) - 1.0 / (aux.xi * tau2)
 
 
+#: the ``tau2`` field of an auxiliary NamedTuple with a mixer ``xi`` (horseshoe, horseshoe+)
+TAU2_GLOBAL_SCALE = GlobalScale(
+    get=lambda aux: aux.tau2,
+    set=lambda aux, tau2: aux._replace(tau2=tau2),
+    log_density=_global_log_density,
+)
+
+
 def _local_update(key: Array, w2_over: Array, mixer: Array) -> tuple[Array, Array]:
     r"""Draw one half-Cauchy(0, 1) local factor $\ell^2$ and its mixer $\nu$.
 
@@ -309,11 +317,7 @@ def horseshoe_gibbs(global_scale: Array) -> GibbsPrior:
         precision=lambda aux: 1.0 / (aux.lam2 * aux.tau2),
         update=update,
         sites=sites,
-        global_scale=GlobalScale(
-            get=lambda aux: aux.tau2,
-            set=lambda aux, tau2: aux._replace(tau2=tau2),
-            log_density=_global_log_density,
-        ),
+        global_scale=TAU2_GLOBAL_SCALE,
     )
 
 
@@ -362,11 +366,7 @@ def horseshoe_plus_gibbs(global_scale: Array) -> GibbsPrior:
         precision=lambda aux: 1.0 / (aux.lam2 * aux.eta2 * aux.tau2),
         update=update,
         sites=sites,
-        global_scale=GlobalScale(
-            get=lambda aux: aux.tau2,
-            set=lambda aux, tau2: aux._replace(tau2=tau2),
-            log_density=_global_log_density,
-        ),
+        global_scale=TAU2_GLOBAL_SCALE,
     )
 
 
