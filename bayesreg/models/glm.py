@@ -29,6 +29,7 @@ __all__ = [
     "IdentifiabilityWarning",
     "check_feature_names",
     "design_matrix",
+    "gibbs_design",
     "glm_model",
     "intercept_site",
     "response",
@@ -107,6 +108,25 @@ def _describe(value: object) -> str:
     if isinstance(value, np.ndarray | jax.Array | float | int):
         return f"the number(s) {np.asarray(value).tolist()}"
     return type(value).__name__
+
+
+def gibbs_design(args: tuple, kwargs: dict[str, Any]) -> tuple[Any, Any, bool] | str:
+    """``(X, y, intercept)`` of a model call for a Gibbs target, or why there is none.
+
+    The shared part of the models' ``gibbs_target``: an observed ``y`` (traced values are fine:
+    the kernel asks again inside its program) and a flat intercept or none.
+    """
+    X = args[0] if args else kwargs.get("X")
+    y = args[1] if len(args) > 1 else kwargs.get("y")
+    if X is None or y is None:
+        return "the Gibbs sampler needs the observed X and y (y=None draws y instead)"
+    intercept = kwargs.get("intercept", True)
+    if intercept is not True and intercept is not False:
+        return (
+            f"the Gibbs sampler takes a flat intercept (intercept=True) or none (False); got a "
+            f"{type(intercept).__name__} prior on it. Use method='nuts'"
+        )
+    return X, y, intercept
 
 
 def design_matrix(X: ArrayLike) -> Array:

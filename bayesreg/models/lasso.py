@@ -30,7 +30,7 @@ from .._trace import is_concrete
 from .._types import Array, ArrayLike
 from ..priors.base import check_scale
 from ..priors.gibbs import GibbsTarget, bayesian_lasso_gibbs
-from .glm import check_feature_names, design_matrix, intercept_site, response
+from .glm import check_feature_names, design_matrix, gibbs_design, intercept_site, response
 
 __all__ = ["InverseScale", "bayesian_lasso"]
 
@@ -145,13 +145,10 @@ def bayesian_lasso_gibbs_target(args: tuple, kwargs: dict) -> GibbsTarget | str:
     (`bayesreg.priors.gibbs.bayesian_lasso_gibbs`); sigma has the prior ``∝ 1/sigma``. This is
     ``bayesian_lasso.gibbs_target``.
     """
-    X = args[0] if args else kwargs.get("X")
-    y = args[1] if len(args) > 1 else kwargs.get("y")
-    if X is None or y is None:  # traced values are fine: the kernel asks again in its program
-        return "the Gibbs sampler needs the observed X and y (y=None draws y instead)"
-    intercept = kwargs.get("intercept", True)
-    if intercept is not True and intercept is not False:
-        return "the Gibbs sampler takes a flat intercept (intercept=True) or none (False)"
+    design = gibbs_design(args, kwargs)
+    if isinstance(design, str):
+        return design
+    X, y, intercept = design
     lam = kwargs.get("lam", 1.0)
     _check_lam(lam)
     if isinstance(lam, dist.Gamma):

@@ -14,7 +14,7 @@ from .._types import ArrayLike
 from ..data.statistics import GaussianStatistics, gaussian_statistics
 from ..priors import GibbsTarget, gibbs_prior
 from .families import BERNOULLI_LIKELIHOOD, GAUSSIAN_LIKELIHOOD, POISSON_LIKELIHOOD
-from .glm import glm_model
+from .glm import gibbs_design, glm_model
 from .reduction import STATISTICS_MAX_FEATURES
 
 __all__ = [
@@ -197,16 +197,10 @@ def linear_gibbs_target(args: tuple, kwargs: dict[str, Any]) -> GibbsTarget | st
     (`bayesreg.priors.gibbs_prior`). This is ``linear.gibbs_target``, called through
     `bayesreg.models.gibbs_target`.
     """
-    X = args[0] if args else kwargs.get("X")
-    y = args[1] if len(args) > 1 else kwargs.get("y")
-    if X is None or y is None:  # traced values are fine: the kernel asks again in its program
-        return "the Gibbs sampler needs the observed X and y (y=None draws y instead)"
-    intercept = kwargs.get("intercept", True)
-    if intercept is not True and intercept is not False:
-        return (
-            f"the Gibbs sampler takes a flat intercept (intercept=True) or none (False); got a "
-            f"{type(intercept).__name__} prior on it. Use method='nuts'"
-        )
+    design = gibbs_design(args, kwargs)
+    if isinstance(design, str):
+        return design
+    X, y, intercept = design
     sigma = kwargs.get("sigma")
     if sigma is None:
         sigma = default_noise_prior(y)
