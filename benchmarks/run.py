@@ -260,6 +260,11 @@ def map_benchmark(bench: MapBenchmark, tiny: bool, jobs: int) -> dict[str, Any]:
             and r["suboptimality"] <= solvers.TARGET_SUBOPTIMALITY
         ]
         best = min(peers) if peers else math.nan
+        if not peers:
+            tasks[task]["notes"].append(
+                f"no peer reached the target suboptimality {solvers.TARGET_SUBOPTIMALITY:g} "
+                "in this run: no ratio (—)"
+            )
         for r in rows:
             if r["task"] == task and "median_s" in r:
                 r["ratio"] = r["median_s"] / best

@@ -82,11 +82,14 @@ def test_map_accuracy_is_certified(tiny_run):
             assert len(task["candidates"]) == 2
             assert 0 <= task["agreement"] <= 1e-9
             assert task["kkt"] <= 1e-6
+        # every tool (peers too) reached the target before any ratio is read: a ratio is
+        # undefined when no peer of its task did, and the failure should name the tool that missed
         for row in result["rows"]:
             assert "error" not in row, row
             assert math.isfinite(row["suboptimality"]) and row["suboptimality"] > -1e-9
             assert row["suboptimality"] <= TARGET_SUBOPTIMALITY, row
-            assert math.isfinite(row["ratio"]) and row["ratio"] > 0
+        for row in result["rows"]:
+            assert math.isfinite(row["ratio"]) and row["ratio"] > 0, row
             assert row["peak_mb"] > 0
 
 
