@@ -115,8 +115,10 @@ CASES = {
     # p > n: the weights by Bhattacharya et al.'s algorithm, sigma² with them integrated out
     "horseshoe_p_over_n": (linear_model, {"prior": models.horseshoe(), "sigma": HALF_NORMAL}),
     "student_t_p_over_n": (linear_model, {"prior": models.student_t(3.0), "sigma": HALF_NORMAL}),
+    # in absolute units: the weights by Bhattacharya et al. given sigma², then sigma² given them
+    "laplace_p_over_n": (linear_model, {"prior": models.laplace(1.0), "sigma": HALF_NORMAL}),
 }
-SHAPES = {"horseshoe_p_over_n": (10, 16), "student_t_p_over_n": (10, 16)}  # else (N, P)
+SHAPES = {name: (10, 16) for name in CASES if name.endswith("_p_over_n")}  # else (N, P)
 SCALE_SITES = ("tau", "lam")  # a global scale site, ranked as its log when the prior has one
 
 
@@ -175,9 +177,9 @@ def test_simulation_based_calibration(case):
     Why the power suffices, measured (largest |z| of the right kernel / of the mis-scaled one):
     gaussian 0.8 / 7.0, laplace 1.0 / 5.1, elastic_net 0.8 / 10.3, student_t 1.2 / 5.2,
     horseshoe 1.3 / 9.0, horseshoe_plus 1.4 / 6.4, bayesian_lasso 1.0 / 4.6, with random lam
-    1.9 / 8.7, student_t p > n 1.5 / 29, horseshoe p > n 1.9 / collapsed (inf). The statistic's
-    standard error comes from the 400 replicates themselves (~0.07 on the mean of z², sd of z²
-    ~1.4), and a posterior whose prior scale is off by k = 1.5 moves the mean of z² by a good
+    1.9 / 8.7, student_t p > n 1.5 / 29, horseshoe p > n 1.9 / collapsed (inf), laplace p > n
+    0.9 / 25. The statistic's standard error comes from the 400 replicates themselves (~0.07 on
+    the mean of z², sd of z² ~1.4), and a posterior whose prior scale is off by k = 1.5 moves the mean of z² by a good
     fraction of (1/k² - 1) = -0.56 (the prior's share of the posterior variance is large
     here): 4.6 sd at the least, against the 3.5 bound.
     """
