@@ -179,9 +179,9 @@ def test_simulation_based_calibration(case):
     horseshoe 1.3 / 9.0, horseshoe_plus 1.4 / 6.4, bayesian_lasso 1.0 / 4.6, with random lam
     1.9 / 8.7, student_t p > n 1.5 / 29, horseshoe p > n 1.9 / collapsed (inf), laplace p > n
     0.9 / 25. The statistic's standard error comes from the 400 replicates themselves (~0.07 on
-    the mean of z², sd of z² ~1.4), and a posterior whose prior scale is off by k = 1.5 moves the mean of z² by a good
-    fraction of (1/k² - 1) = -0.56 (the prior's share of the posterior variance is large
-    here): 4.6 sd at the least, against the 3.5 bound.
+    the mean of z², sd of z² ~1.4), and a posterior whose prior scale is off by k = 1.5 moves
+    the mean of z² by a good fraction of (1/k² - 1) = -0.56 (the prior's share of the posterior
+    variance is large here): 4.6 sd at the least, against the 3.5 bound.
     """
     model, kwargs = CASES[case]
     gen = np.random.default_rng(2018)
