@@ -29,6 +29,7 @@ from bayesreg.sample.kernels.gibbs import (
     CHOLESKY,
     GibbsData,
     draw_weights,
+    gibbs_wins,
 )
 
 # two-sided p ~ 6e-5 per coordinate: with fixed seeds and ~10 coordinates a test fails on a real
@@ -214,6 +215,24 @@ def test_gibbs_target_capability_of_a_users_model(small):
     exact = conjugate_posterior(ridge, (X, y), {"scale": 0.7})
     assert_iid_draws_match(np.asarray(post.samples["coef"]), exact.mean,
                            exact.root @ exact.root.T)  # fmt: skip
+
+
+@pytest.mark.parametrize("shape", [(40, 5), (10, 30)])
+def test_auto_picks_gibbs_for_the_horseshoe_family_only(shape):
+    """The measured rule of gibbs_wins: the horseshoe and horseshoe+ whether n >= p or p > n
+    (benchmarks/results/shrinkage-*.md), NUTS for Laplace and Student-t priors."""
+    gen = np.random.default_rng(3)
+    X = gen.normal(size=shape)
+    y = X[:, 0] + gen.normal(size=shape[0])
+    wins = {
+        name: gibbs_wins(models.gibbs_target(models.linear, (X, y), {"prior": prior}))
+        for name, prior in [("horseshoe", models.horseshoe()),
+                            ("horseshoe_plus", models.horseshoe_plus()),
+                            ("laplace", models.laplace(1.0)),
+                            ("student_t", models.student_t(3.0))]
+    }  # fmt: skip
+    assert wins == {"horseshoe": True, "horseshoe_plus": True, "laplace": False,
+                    "student_t": False}  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------

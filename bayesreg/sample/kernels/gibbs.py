@@ -464,25 +464,27 @@ def gibbs_wins(target: Any) -> bool:
 
     The rule: Gibbs when the prior's weights are not a sample site of their own but a product
     of sampled scales (no ``"coef"`` among ``prior.sites``: the horseshoe and the horseshoe+,
-    whose non-centred ``coef_z``, ``lambda``, ``tau`` give NUTS a funnel) and ``n >= p``; NUTS
-    otherwise. Measured by the horseshoe benchmark (``python -m benchmarks.run --only
-    shrinkage-diabetes`` and ``--only shrinkage-gauss_100x1000``; results in
-    ``benchmarks/results/shrinkage-*.md``): min bulk-ESS per second over ``coef``, ``sigma``,
-    ``tau``, repeat calls, 2 chains, medians of 5 seeds run in turns on one shared 2-core machine:
+    whose non-centred ``coef_z``, ``lambda``, ``tau`` give NUTS a funnel), whatever ``n`` and
+    ``p``; NUTS otherwise. Measured by the horseshoe benchmark (``python -m benchmarks.run
+    --only shrinkage``; results in ``benchmarks/results/shrinkage-*.md``): min bulk-ESS per
+    second over ``coef``, ``sigma``, ``tau``, repeat calls, 2 chains, medians of 5 seeds run in
+    turns on one shared 2-core machine:
 
-    - horseshoe, diabetes (442 x 10, standardized): Gibbs 380/s, NUTS 56/s (6.8x), NUTS with
-      31-90 divergences per call (nutpie 29/s, PyMC 3.4/s);
-    - horseshoe, p > n (100 x 1000, 10 nonzero): Gibbs 0.078/s, NUTS 0.10/s (0.76x; 152
-      divergences per call), tau's bulk ESS about 3 for both: the global scale of the standard
-      Gibbs sampler mixes very slowly when p is large (Johndrow, Orenstein & Bhattacharya 2020,
-      JMLR 21(73), update it by Metropolis with the weights integrated out). Since then the
-      kernel makes that move when p > n (`_move_global_scale`, jointly with sigma²): on
-      100 x 500 tau's bulk ESS went from 4-5 to 50-81 in 2 x 1000 draws (2 seeds,
-      ``thin=5``), not yet benchmarked against NUTS in one run, so NUTS stays the choice there;
-    - Laplace and Student-t priors (sites ``coef``): NUTS has no funnel there and ``"auto"``
-      keeps it.
+    - diabetes (442 x 10, standardized): Gibbs 380/s, NUTS 56/s (6.8x; 31-90 divergences per
+      call), nutpie 29/s, PyMC 3.4/s;
+    - 2000 x 200, 10 nonzero: Gibbs 21/s, NUTS 18/s (1.2x; 83 divergences per call), nutpie
+      0.38/s;
+    - p > n, 100 x 1000, 10 nonzero: Gibbs 5.9/s, NUTS 0.23/s (26x; 140 divergences per
+      call), nutpie 0.060/s. Here the kernel moves tau² jointly with sigma², the weights
+      integrated out (`_move_global_scale`, after Johndrow, Orenstein & Bhattacharya 2020,
+      JMLR 21(73)): without that move tau's bulk ESS was about 3 per 2 x 2000 draws and the
+      Gibbs kernel lost (0.078/s against NUTS's 0.10/s).
+
+    The horseshoe+ was not benchmarked; its Gibbs kernel makes the same moves and NUTS meets
+    a deeper funnel there (two local scales: ~75 divergences per 4 x 1000 draws on diabetes
+    even at target_accept_prob 0.99). Laplace and Student-t priors (sites ``coef``): NUTS has
+    no funnel there and ``"auto"`` keeps it.
     """
-    n, p = target.X.shape
+    p = target.X.shape[1]
     prior = target.prior
-    local_global = "coef" not in prior.sites(prior.init(p), jnp.zeros(p), jnp.ones(()))
-    return local_global and n >= p
+    return "coef" not in prior.sites(prior.init(p), jnp.zeros(p), jnp.ones(()))
