@@ -480,9 +480,12 @@ def gibbs_wins(target: Any) -> bool:
       JMLR 21(73)): without that move tau's bulk ESS was about 3 per 2 x 2000 draws and the
       Gibbs kernel lost (0.078/s against NUTS's 0.10/s).
 
-    The horseshoe+ was not benchmarked; its Gibbs kernel makes the same moves and NUTS meets
+    The horseshoe+ is not in the benchmark; its Gibbs kernel makes the same moves and NUTS meets
     a deeper funnel there (two local scales: ~75 divergences per 4 x 1000 draws on diabetes
-    even at target_accept_prob 0.99). Laplace and Student-t priors (sites ``coef``): NUTS has
+    even at target_accept_prob 0.99). One seed on 100 x 500 (5 nonzero): Gibbs 2 x (1000 + 4000)
+    draws in 47 s, smallest bulk ESS 743 (log tau); NUTS at 0.99, depth 12, 2 x (1000 + 1000) in
+    301 s, smallest 294, 9 divergences; their means and sds agree (|z| < 1.2, sds within 7%).
+    Laplace and Student-t priors (sites ``coef``): NUTS has
     no funnel there and ``"auto"`` keeps it.
     """
     p = target.X.shape[1]
