@@ -485,8 +485,8 @@ def gibbs_wins(target: Any) -> bool:
     even at target_accept_prob 0.99). One seed on 100 x 500 (5 nonzero): Gibbs 2 x (1000 + 4000)
     draws in 47 s, smallest bulk ESS 743 (log tau); NUTS at 0.99, depth 12, 2 x (1000 + 1000) in
     301 s, smallest 294, 9 divergences; their means and sds agree (|z| < 1.2, sds within 7%).
-    Laplace and Student-t priors (sites ``coef``): NUTS has
-    no funnel there and ``"auto"`` keeps it.
+    Laplace and Student-t priors (sites ``coef``): NUTS has no funnel there and ``"auto"``
+    keeps it.
     """
     p = target.X.shape[1]
     prior = target.prior
