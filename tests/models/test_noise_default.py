@@ -42,6 +42,9 @@ def test_default_sigma_is_a_halfnormal_prior_scaled_to_y(diabetes):
 
 
 @pytest.mark.slow
+# the claim is the predictive width; 2 x 300 draws may show an R-hat of 1.015 on some CPUs (the
+# same seed rounds differently), and the diagnostics have tests of their own
+@pytest.mark.filterwarnings("ignore::bayesreg.SamplingWarning")
 def test_default_sigma_predicts_with_the_noise_of_the_data(diabetes):
     X, y = diabetes
     post = br.sample_posterior(

@@ -326,11 +326,11 @@ def test_gibbs_matches_nuts_on_diabetes(diabetes_standardized, case):
         warnings.simplefilter("ignore", SamplingWarning)  # the divergences are counted below
         nuts = sample_posterior(model, X, y, method="nuts", target_accept_prob=0.99,
                                 max_tree_depth=12, seed=2, **kwargs)  # fmt: skip
-    # a few divergences (< 1% of draws; 35 seen on one machine, fewer in CI) in the funnel's neck
+    # a few divergences (< 2% of draws; 35 seen on one CPU, fewer on another) in the funnel's neck
     # do not move the moments tested; the horseshoe+ keeps ~75 even at 0.99 (its two local
     # scales), so NUTS is the weaker reference there and only its moments are compared (its
     # Gibbs kernel also passes SBC)
-    assert case == "horseshoe_plus" or nuts.num_divergent < 40, nuts.num_divergent
+    assert case == "horseshoe_plus" or nuts.num_divergent < 80, nuts.num_divergent
     assert_same_posterior(gibbs, nuts, names)
 
 

@@ -195,13 +195,15 @@ def test_chunked_draws_equal_one_uninterrupted_run(monkeypatch, regression_data)
             one_step.idata.sample_stats[stat].values, one_chunk.idata.sample_stats[stat].values
         )
     # ... and the draws of NumPyro's kernel run in one scan, chain by chain (equal to rounding:
-    # XLA compiles the two loops apart)
+    # XLA compiles the two loops apart, and how far their rounding differs depends on the CPU -
+    # 4e-10 at the first draw, 5e-8 after 400 on one machine, < 1e-12 on another; a wrong key,
+    # step size or adaptation window moves a draw by O(0.1))
     keys = jax.random.split(jax.random.key(RUN["seed"]), RUN["num_chains"])
     for chain, key in enumerate(keys):
         reference = jax.jit(uninterrupted_scan)(key, X, y)
         for name in ("w", "s"):
             np.testing.assert_allclose(
-                one_step.idata.posterior[name].values[chain], reference[name], rtol=0, atol=1e-12
+                one_step.idata.posterior[name].values[chain], reference[name], rtol=0, atol=1e-6
             )
 
 
