@@ -259,6 +259,24 @@ def test_inverse_gaussian_and_inverse_gamma_draws_match_scipy():
     assert stats.kstest(draws, stats.invgamma(1.5, scale=2.0).cdf).pvalue > KS_ALPHA
 
 
+def _alternate_without_data(gibbs, w, key, sweeps=30):
+    """``(aux, w)`` after ``sweeps`` alternations of ``aux | w`` and ``w | aux ~ N(0, 1/q(aux))``.
+
+    With no data these conditionals leave the prior invariant; the auxiliaries start at
+    ``gibbs.init``.
+    """
+
+    def sweep(carry, key):
+        aux, w = carry
+        aux_key, w_key = jax.random.split(key)
+        aux = gibbs.update(aux_key, aux, w)
+        w = jax.random.normal(w_key, w.shape) / jnp.sqrt(gibbs.precision(aux))
+        return (aux, w), None
+
+    start = (gibbs.init(w.shape[0]), w)
+    return jax.lax.scan(sweep, start, jax.random.split(key, sweeps))[0]
+
+
 @pytest.mark.parametrize(
     ("make", "marginal"),
     [
@@ -279,19 +297,10 @@ def test_alternating_conditionals_leave_the_prior_invariant(make, marginal):
     gibbs = make()
     p = 4
 
-    def sweep(carry, key):
-        aux, w = carry
-        aux_key, w_key = jax.random.split(key)
-        aux = gibbs.update(aux_key, aux, w)
-        w = jax.random.normal(w_key, (p,)) / jnp.sqrt(gibbs.precision(aux))
-        return (aux, w), None
-
     def chain(key):
         start_key, run_key = jax.random.split(key)
-        aux = gibbs.init(p)
-        w = jax.random.normal(start_key, (p,)) / jnp.sqrt(gibbs.precision(aux))
-        (aux, w), _ = jax.lax.scan(sweep, (aux, w), jax.random.split(run_key, 30))
-        return w
+        w = jax.random.normal(start_key, (p,)) / jnp.sqrt(gibbs.precision(gibbs.init(p)))
+        return _alternate_without_data(gibbs, w, run_key)[1]
 
     keys = jax.random.split(jax.random.PRNGKey(1), NUM_DRAWS // p)
     w = np.asarray(jax.jit(jax.vmap(chain))(keys)).ravel()
@@ -310,18 +319,9 @@ def test_alternating_conditionals_leave_the_prior_invariant(make, marginal):
 
 def test_bayesian_lasso_conditionals_with_random_lambda_keep_its_prior():
     gibbs = priors.gibbs.bayesian_lasso_gibbs(None, rate=2.0, shape=3.0)
-    p = 3
-
-    def sweep(carry, key):
-        aux, w = carry
-        a_key, w_key = jax.random.split(key)
-        aux = gibbs.update(a_key, aux, w)
-        w = jax.random.normal(w_key, (p,)) / jnp.sqrt(gibbs.precision(aux))
-        return (aux, w), None
 
     def chain(key):
-        (aux, _), _ = jax.lax.scan(sweep, (gibbs.init(p), jnp.ones(p)), jax.random.split(key, 30))
-        return jnp.sqrt(aux.lam2)
+        return jnp.sqrt(_alternate_without_data(gibbs, jnp.ones(3), key)[0].lam2)
 
     lam = np.asarray(jax.jit(jax.vmap(chain))(jax.random.split(jax.random.PRNGKey(2), 4000)))
     # lam² ~ Gamma(3, rate 2) a priori
